@@ -51,6 +51,9 @@ type Tokenizer struct {
 	MaxWords, MaxWordLen int
 	// AllowHashInQuotes accepts # inside quotes (NUT > 2.8.5).
 	AllowHashInQuotes bool
+	// Positions makes every Line carry the position of each word (Pos)
+	// and of its error (ErrPos), so config file errors can name a column.
+	Positions bool
 
 	st      state
 	escaped bool
@@ -60,6 +63,19 @@ type Tokenizer struct {
 	err     error
 	line    int // physical line being read, 1-based
 	start   int // physical line where the current logical line began
+
+	// Positions bookkeeping (only when Positions is set).
+	col    int   // 1-based column of the byte being read
+	cur    Pos   // position of the byte being read
+	escPos Pos   // position of the pending backslash
+	wpos   Pos   // start of the open word
+	poss   []Pos // start of each word of the line
+	errPos Pos
+}
+
+// Pos is a 1-based physical line and byte column.
+type Pos struct {
+	Line, Col int
 }
 
 // Line is one logical line of words with the physical line it started on.
@@ -70,6 +86,10 @@ type Line struct {
 	// Err is set when the line could not be parsed (the words are then the
 	// ones read before the error).
 	Err error
+	// Pos holds where each word began (same length as Words) and ErrPos
+	// where the error was found; both only when Tokenizer.Positions is set.
+	Pos    []Pos
+	ErrPos Pos
 }
 
 func (t *Tokenizer) maxWords() int {
@@ -86,7 +106,22 @@ func (t *Tokenizer) maxWordLen() int {
 	return DefaultMaxWordLen
 }
 
+// begin notes the start of a word at p when no word is open yet.
+func (t *Tokenizer) begin(p Pos) {
+	if !t.hasWord && t.Positions {
+		t.wpos = p
+	}
+}
+
+func (t *Tokenizer) setErr(err error, p Pos) {
+	if t.err == nil {
+		t.err = err
+		t.errPos = p
+	}
+}
+
 func (t *Tokenizer) addByte(c byte) {
+	t.begin(t.cur)
 	t.hasWord = true
 	if c < 0x20 || c > 0x7e {
 		return
@@ -102,6 +137,9 @@ func (t *Tokenizer) endWord() {
 	}
 	if len(t.words) < t.maxWords() {
 		t.words = append(t.words, string(t.word))
+		if t.Positions {
+			t.poss = append(t.poss, t.wpos)
+		}
 	}
 	t.word = t.word[:0]
 	t.hasWord = false
@@ -109,15 +147,19 @@ func (t *Tokenizer) endWord() {
 
 func (t *Tokenizer) endLine(emit func(Line)) {
 	t.endWord()
-	ws := t.words
-	t.words = nil
-	err := t.err
-	t.err = nil
+	ws, poss := t.words, t.poss
+	t.words, t.poss = nil, nil
+	err, errPos := t.err, t.errPos
+	t.err, t.errPos = nil, Pos{}
 	num := t.start
 	t.st = stIdle
 	t.escaped = false
 	if len(ws) > 0 || err != nil {
-		emit(Line{Words: ws, Num: num, Err: err})
+		l := Line{Words: ws, Num: num, Err: err}
+		if t.Positions {
+			l.Pos, l.ErrPos = poss, errPos
+		}
+		emit(l)
 	}
 }
 
@@ -139,6 +181,13 @@ func (t *Tokenizer) feed(p []byte, emit func(Line), all bool) {
 		if t.line == 0 {
 			t.line, t.start = 1, 1
 		}
+		if t.Positions {
+			t.col++
+			t.cur = Pos{Line: t.line, Col: t.col}
+			if c == '\n' {
+				t.col = 0
+			}
+		}
 		if t.escaped {
 			t.escaped = false
 			if c == '\n' { // line continuation
@@ -148,6 +197,8 @@ func (t *Tokenizer) feed(p []byte, emit func(Line), all bool) {
 			if t.st == stIdle {
 				t.st = stWord
 			}
+			t.begin(t.escPos)
+			t.hasWord = true
 			t.addByte(c)
 			continue
 		}
@@ -160,6 +211,7 @@ func (t *Tokenizer) feed(p []byte, emit func(Line), all bool) {
 			switch c {
 			case '\\':
 				t.escaped = true
+				t.escPos = t.cur
 			case '"':
 				t.st = stIdle
 				t.endWord()
@@ -168,8 +220,8 @@ func (t *Tokenizer) feed(p []byte, emit func(Line), all bool) {
 			case '#':
 				if t.AllowHashInQuotes {
 					t.addByte(c)
-				} else if t.err == nil {
-					t.err = ErrHashInQuotes
+				} else {
+					t.setErr(ErrHashInQuotes, t.cur)
 				}
 			default:
 				t.addByte(c)
@@ -183,15 +235,18 @@ func (t *Tokenizer) feed(p []byte, emit func(Line), all bool) {
 				t.st = stIdle
 			case '\\':
 				t.escaped = true
+				t.escPos = t.cur
 			case '"':
 				t.endWord()
 				t.st = stQuoted
+				t.begin(t.cur)
 				t.hasWord = true
 			case '#':
 				t.endWord()
 				t.st = stComment
 			case '=':
 				t.endWord()
+				t.begin(t.cur)
 				t.hasWord = true
 				t.addByte('=')
 				t.endWord()
@@ -219,9 +274,11 @@ func (t *Tokenizer) lineDone(emit func(Line), all bool) {
 // that ends inside quotes or after a backslash is reported as an error line.
 func (t *Tokenizer) Flush(emit func(Line)) {
 	if t.st == stQuoted || t.escaped {
-		if t.err == nil {
-			t.err = ErrUnterminated
+		p := t.wpos
+		if t.escaped {
+			p = t.escPos
 		}
+		t.setErr(ErrUnterminated, p)
 	}
 	t.endLine(emit)
 }

@@ -114,3 +114,23 @@ func FuzzSplit(f *testing.F) {
 		}
 	})
 }
+
+func TestPositions(t *testing.T) {
+	in := "# c\n  MONITOR \"my ups\" 1\\\n x=\\#y\nSHUTDOWNCMD \"a#b\"\n\"open"
+	tok := Tokenizer{Positions: true}
+	var got []Line
+	emit := func(l Line) { got = append(got, l) }
+	tok.Feed([]byte(in), emit)
+	tok.Flush(emit)
+	want := []Line{
+		{Words: []string{"MONITOR", "my ups", "1", "x", "=", "#y"}, Num: 2,
+			Pos: []Pos{{2, 3}, {2, 11}, {2, 20}, {3, 2}, {3, 3}, {3, 4}}},
+		{Words: []string{"SHUTDOWNCMD", "ab"}, Num: 4, Err: ErrHashInQuotes,
+			Pos: []Pos{{4, 1}, {4, 13}}, ErrPos: Pos{4, 15}},
+		{Words: []string{"open"}, Num: 5, Err: ErrUnterminated,
+			Pos: []Pos{{5, 1}}, ErrPos: Pos{5, 1}},
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("got  %+v\nwant %+v", got, want)
+	}
+}
