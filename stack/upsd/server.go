@@ -91,6 +91,10 @@ type Server struct {
 	tmu      sync.Mutex
 	tracking map[string]*trackEntry // upper-case id
 	wg       sync.WaitGroup
+
+	// onDriverEvent, when set (tests), is called after each driver line
+	// is applied.
+	onDriverEvent func(ups, op string)
 }
 
 type trackEntry struct {

@@ -152,6 +152,9 @@ func (s *Server) readDriver(u *ups, c *sock.Client, gen int) {
 			if !s.isClosed() {
 				s.logf("UPS [%s]: driver socket closed: %v", u.name, err)
 			}
+			if s.onDriverEvent != nil {
+				s.onDriverEvent(u.name, "EOF")
+			}
 			return
 		}
 		u.lastHeard = s.now()
@@ -169,6 +172,9 @@ func (s *Server) readDriver(u *ups, c *sock.Client, gen int) {
 			sock.Apply(u.table, ev)
 		}
 		u.mu.Unlock()
+		if s.onDriverEvent != nil {
+			s.onDriverEvent(u.name, ev.Op)
+		}
 	}
 }
 
