@@ -1,0 +1,355 @@
+package upsd
+
+import (
+	"crypto/tls"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+
+	"github.com/upslab/upslab/stack/protocol"
+)
+
+// Compiled-in defaults, as Debian's NUT build.
+const (
+	DefaultConfPath  = "/etc/nut"
+	DefaultStatePath = "/run/nut"
+)
+
+func envOr(k, def string) string {
+	if v := os.Getenv(k); v != "" {
+		return v
+	}
+	return def
+}
+
+// Main is the upsd command: NUT's flags (-F, -B, -D, -u, -c reload|stop,
+// -P, -4, -6, -q, -V, -h) and environment (NUT_CONFPATH, NUT_STATEPATH,
+// NUT_ALTPIDPATH). It runs in the foreground always (Go cannot fork);
+// like NUT it writes upsd.pid unless -F is given once (-FF writes it too).
+func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("upsd", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	var nF, nD countFlag
+	fs.Var(&nF, "F", "")
+	fs.Var(&nD, "D", "")
+	bg := fs.Bool("B", false, "")
+	user := fs.String("u", "", "")
+	cmd := fs.String("c", "", "")
+	pidArg := fs.String("P", "", "")
+	only4 := fs.Bool("4", false, "")
+	only6 := fs.Bool("6", false, "")
+	quiet := fs.Bool("q", false, "")
+	ver := fs.Bool("V", false, "")
+	help := fs.Bool("h", false, "")
+	fs.String("r", "", "")
+	fs.String("i", "", "")
+	fs.String("p", "", "")
+	if err := fs.Parse(args); err != nil {
+		usage(stdout)
+		return 1
+	}
+	_ = bg
+	_ = quiet
+	fmt.Fprintf(stdout, "Network UPS Tools upsd %s\n", protocol.NUTVersion)
+	if *help {
+		usage(stdout)
+		return 0
+	}
+	if *ver {
+		return 0
+	}
+	logf := func(format string, a ...any) {
+		fmt.Fprintf(stderr, format+"\n", a...)
+	}
+	fatal := func(format string, a ...any) int {
+		logf(format, a...)
+		return 1
+	}
+	fs.Visit(func(f *flag.Flag) {
+		if f.Name == "i" || f.Name == "p" {
+			logf("Fatal error: -%s is no longer supported - use LISTEN in upsd.conf", f.Name)
+		}
+	})
+	confPath := envOr("NUT_CONFPATH", DefaultConfPath)
+	statePath := envOr("NUT_STATEPATH", DefaultStatePath)
+	pidDir := envOr("NUT_ALTPIDPATH", statePath)
+	pidFile := filepath.Join(pidDir, "upsd.pid")
+
+	if *cmd != "" {
+		sig := map[string]syscall.Signal{"reload": syscall.SIGHUP, "stop": syscall.SIGTERM}[*cmd]
+		if sig == 0 {
+			return fatal("Invalid command: %s", *cmd)
+		}
+		pid, err := readPID(pidFile)
+		if *pidArg != "" {
+			pid, err = strconv.Atoi(*pidArg)
+		}
+		if err != nil {
+			return fatal("Failed to signal the currently running daemon (if any): %v", err)
+		}
+		if err := syscall.Kill(pid, sig); err != nil {
+			return fatal("kill: %v", err)
+		}
+		return 0
+	}
+	if pid, err := readPID(pidFile); err == nil && syscall.Kill(pid, 0) == nil {
+		return fatal("Fatal error: A previous upsd instance is already running!")
+	}
+	if *user != "" && os.Getuid() == 0 && *user != "root" {
+		if _, err := lookupUser(*user); err != nil {
+			return fatal("user %s not found", *user)
+		}
+		logf("Not switching to user %s: privilege dropping is not implemented by this upsd", *user)
+	}
+
+	confFile := filepath.Join(confPath, "upsd.conf")
+	if _, err := os.Stat(confFile); err != nil {
+		return fatal("%v", err)
+	}
+	warn := func(s string) { logf("%s", s) }
+	cfg, err := ReadConfig(confFile, warn)
+	if err != nil {
+		return fatal("%v", err)
+	}
+	if v := os.Getenv("ALLOW_NO_DEVICE"); v != "" {
+		cfg.AllowNoDevice = parseBool(v)
+	}
+	if cfg.StatePath != "" {
+		statePath = cfg.StatePath
+	}
+
+	s := New(nil)
+	s.Logf = logf
+	s.StatePath = statePath
+	s.MaxAge = secs(cfg.MaxAge, DefaultMaxAge)
+	s.TrackingDelay = secs(cfg.TrackingDelay, DefaultTrackingDelay)
+	s.MaxConn = cfg.MaxConn
+
+	// Listeners: LISTEN lines, else 127.0.0.1 and ::1 on 3493.
+	addrs := cfg.Listen
+	if len(addrs) == 0 {
+		if !*only6 {
+			addrs = append(addrs, ListenAddr{"127.0.0.1", protocol.DefaultPort})
+		}
+		if !*only4 {
+			addrs = append(addrs, ListenAddr{"::1", protocol.DefaultPort})
+		}
+	}
+	var lns []net.Listener
+	for _, a := range addrs {
+		network := "tcp"
+		if *only4 {
+			network = "tcp4"
+		} else if *only6 {
+			network = "tcp6"
+		}
+		l, err := net.Listen(network, net.JoinHostPort(a.Host, strconv.Itoa(a.Port)))
+		if err != nil {
+			logf("not listening on %s port %d: %v", a.Host, a.Port, err)
+			continue
+		}
+		logf("listening on %s port %d", a.Host, a.Port)
+		lns = append(lns, l)
+	}
+	if len(lns) == 0 {
+		return fatal("Fatal error: no listening interface available")
+	}
+	defer func() {
+		for _, l := range lns {
+			l.Close()
+		}
+	}()
+	checkReadable(statePath, logf)
+
+	upsFile := filepath.Join(confPath, "ups.conf")
+	list, err := ReadUPSConf(upsFile, warn)
+	if err != nil {
+		if os.IsNotExist(err) {
+			return fatal("Fatal error: Can't open %s: %v", upsFile, sysErrText(err))
+		}
+		return fatal("Fatal error: %v", err)
+	}
+	if len(list) == 0 && !cfg.AllowNoDevice {
+		return fatal("Fatal error: at least one UPS must be defined in ups.conf")
+	}
+	s.SetUPS(list)
+	s.Start()
+
+	d, path, derr := protocol.LoadDescriptions(cfg.DataPath)
+	if derr != nil {
+		logf("%s", derr)
+	} else {
+		_ = path
+	}
+	s.Descriptions = d
+
+	usersFile := filepath.Join(confPath, "upsd.users")
+	if _, err := os.Stat(usersFile); err != nil {
+		return fatal("%v", err)
+	}
+	checkReadable(usersFile, logf)
+	checkReadable(confFile, logf)
+	users, err := ReadUsers(usersFile, warn)
+	if err != nil {
+		return fatal("%v", err)
+	}
+	s.SetUsers(users)
+	if cfg.CertFile != "" {
+		tc, err := loadCert(cfg.CertFile, cfg.DisableWeakSSL)
+		if err != nil {
+			logf("Failed to load certificate file %s: %v", cfg.CertFile, err)
+		} else {
+			s.TLSConfig = tc
+		}
+	}
+
+	writePID := nF.n != 1 && nD.n == 0 || nF.n >= 2
+	if writePID {
+		if err := os.WriteFile(pidFile, []byte(strconv.Itoa(os.Getpid())+"\n"), 0o644); err != nil {
+			logf("Can't write PID file %s: %v", pidFile, err)
+		} else {
+			defer os.Remove(pidFile)
+		}
+	} else {
+		logf("Running as foreground process, not saving a PID file")
+	}
+
+	sigs := make(chan os.Signal, 4)
+	signal.Notify(sigs, syscall.SIGHUP, syscall.SIGINT, syscall.SIGTERM, syscall.SIGQUIT)
+	signal.Ignore(syscall.SIGPIPE)
+	defer signal.Stop(sigs)
+	errc := make(chan error, len(lns))
+	var wg sync.WaitGroup
+	for _, l := range lns {
+		wg.Add(1)
+		go func(l net.Listener) {
+			defer wg.Done()
+			if err := s.Serve(l); err != nil {
+				errc <- err
+			}
+		}(l)
+	}
+	defer func() {
+		s.Close()
+		wg.Wait()
+	}()
+	for {
+		select {
+		case sig := <-sigs:
+			if sig == syscall.SIGHUP {
+				reload(s, confPath, logf)
+				continue
+			}
+			logf("Signal %d: exiting", sig.(syscall.Signal))
+			return 0
+		case err := <-errc:
+			return fatal("%v", err)
+		}
+	}
+}
+
+// reload re-reads ups.conf, upsd.conf (not LISTEN) and upsd.users, as on
+// SIGHUP (daemons.md §5).
+func reload(s *Server, confPath string, logf func(string, ...any)) {
+	logf("SIGHUP: reloading configuration")
+	warn := func(m string) { logf("%s", m) }
+	cfg, err := ReadConfig(filepath.Join(confPath, "upsd.conf"), warn)
+	if err != nil {
+		logf("Reload failed: %v", err)
+		return
+	}
+	if list, err := ReadUPSConf(filepath.Join(confPath, "ups.conf"), warn); err == nil {
+		s.SetUPS(list)
+	} else {
+		logf("%v", err)
+	}
+	// MAXAGE and TRACKINGDELAY keep their start-up values (the Server's
+	// limits are fixed once it serves).
+	_ = cfg
+	if us, err := ReadUsers(filepath.Join(confPath, "upsd.users"), warn); err == nil {
+		s.SetUsers(us)
+	} else {
+		logf("%v", err)
+	}
+}
+
+func secs(n int, def interface{ Seconds() float64 }) (d durationT) {
+	if n <= 0 {
+		return durationT(def.Seconds() * 1e9)
+	}
+	return durationT(n) * 1e9
+}
+
+func checkReadable(path string, logf func(string, ...any)) {
+	fi, err := os.Stat(path)
+	if err == nil && fi.Mode().Perm()&0o004 != 0 {
+		logf("%s is world readable", path)
+	}
+}
+
+func readPID(path string) (int, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return 0, err
+	}
+	n, err := strconv.Atoi(strings.TrimSpace(string(b)))
+	if err != nil || n <= 0 {
+		return 0, errors.New("bad PID file " + path)
+	}
+	return n, nil
+}
+
+func loadCert(path string, noWeak bool) (*tls.Config, error) {
+	// NUT's OpenSSL build reads CERTFILE as one PEM holding the
+	// certificate (chain) and the private key.
+	pem, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	cert, err := tls.X509KeyPair(pem, pem)
+	if err != nil {
+		return nil, err
+	}
+	c := &tls.Config{Certificates: []tls.Certificate{cert}}
+	if noWeak {
+		c.MinVersion = tls.VersionTLS12
+	}
+	return c, nil
+}
+
+type countFlag struct{ n int }
+
+func (c *countFlag) String() string   { return strconv.Itoa(c.n) }
+func (c *countFlag) Set(string) error { c.n++; return nil }
+func (c *countFlag) IsBoolFlag() bool { return true }
+
+func usage(w io.Writer) {
+	fmt.Fprint(w, `usage: upsd [OPTIONS]
+
+  -c <command>	send <command> via signal to background process
+		commands:
+		 - reload: reread configuration files
+		 - stop: stop process and exit
+  -P <pid>	send the signal above to specified PID (bypassing PID file)
+  -D		raise debugging level (and stay foreground by default)
+  -F		stay foregrounded even if no debugging is enabled
+  -FF		stay foregrounded and still save the PID file
+  -B		stay backgrounded even if debugging is bumped
+  -q		raise log level threshold
+  -h		display this help
+  -r <dir>	chroots to <dir>
+  -u <user>	switch to <user> (if started as root)
+  -V		display the version of this software
+  -4		IPv4 only
+  -6		IPv6 only
+`)
+}
