@@ -19,9 +19,9 @@ type fakeDev struct {
 	notify func()
 }
 
-func (f *fakeDev) ReportDescriptor() ([]byte, error) { return nil, nil }
+func (f *fakeDev) ReportDescriptor() ([]byte, error)  { return nil, nil }
 func (f *fakeDev) GetFeature(id byte) ([]byte, error) { return []byte{id}, nil }
-func (f *fakeDev) SetFeature(r []byte) error           { return nil }
+func (f *fakeDev) SetFeature(r []byte) error          { return nil }
 func (f *fakeDev) ReadInput(time.Duration) ([]byte, error) {
 	if len(f.inputs) == 0 {
 		return nil, hiddev.ErrTimeout
@@ -78,8 +78,8 @@ func (s *fakeSD) InstCmd(name, arg string) error {
 	return codeErr(sock.StatUnknown)
 }
 func (s *fakeSD) Set(name, value string) error { s.rec("set %s %s", name, value); return nil }
-func (s *fakeSD) KillPower() error            { s.rec("killpower"); return nil }
-func (s *fakeSD) Version() string             { return "FAKE HID 0.1" }
+func (s *fakeSD) KillPower() error             { s.rec("killpower"); return nil }
+func (s *fakeSD) Version() string              { return "FAKE HID 0.1" }
 
 func setup(t *testing.T) (*clock.Virtual, *fakeDev, *fakeSD, *dstate.Table, *Driver) {
 	clk := clock.NewVirtual(clock.Epoch)
