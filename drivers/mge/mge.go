@@ -49,6 +49,12 @@ type StringReader interface {
 	String(index int) (string, error)
 }
 
+// byteStringReader is the same ability with the signature of the
+// simulator's HID view (simulator/hidview.View.String).
+type byteStringReader interface {
+	String(index uint8) (string, bool)
+}
+
 // Options configure a Subdriver.
 type Options struct {
 	// OffDelay and OnDelay override ups.delay.shutdown / ups.delay.start
@@ -225,12 +231,24 @@ func (s *Subdriver) write(it *hid.Item, v float64) error {
 
 // indexString reads USB string index i ("" when unavailable).
 func (s *Subdriver) indexString(i int) string {
-	sr, ok := s.dev.(StringReader)
-	if !ok || i <= 0 || i > 255 {
+	if i <= 0 || i > 255 {
 		return ""
 	}
-	str, err := sr.String(i)
-	if err != nil {
+	var str string
+	switch sr := s.dev.(type) {
+	case StringReader:
+		v, err := sr.String(i)
+		if err != nil {
+			return ""
+		}
+		str = v
+	case byteStringReader:
+		v, ok := sr.String(uint8(i))
+		if !ok {
+			return ""
+		}
+		str = v
+	default:
 		return ""
 	}
 	return strings.TrimRight(str, "\n")
