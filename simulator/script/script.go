@@ -208,10 +208,15 @@ func ParseCommand(src string) (Command, error) {
 		return Command{}, err
 	}
 	p := &parser{toks: toks}
-	p.skipNewlines()
+	for p.peek().kind == tokNewline {
+		p.next()
+	}
 	t := p.peek()
-	if t.kind != tokWord {
+	if t.kind == tokEOF {
 		return Command{}, &Error{t.pos, "empty command"}
+	}
+	if t.kind != tokWord {
+		return Command{}, &Error{t.pos, fmt.Sprintf("command expected, found %s", t.describe())}
 	}
 	if _, ok := timing[t.text]; ok {
 		return Command{}, &Error{t.pos, fmt.Sprintf("%q needs a script (send it to the control socket or put it in a script file)", t.text)}
@@ -220,7 +225,9 @@ func ParseCommand(src string) (Command, error) {
 	if err != nil {
 		return Command{}, err
 	}
-	p.skipNewlines()
+	for p.peek().kind == tokNewline {
+		p.next()
+	}
 	if t := p.peek(); t.kind != tokEOF {
 		return Command{}, &Error{t.pos, fmt.Sprintf("one command expected, found %s after it", t.describe())}
 	}
@@ -311,12 +318,13 @@ func (p *parser) stmt(depth int, prefixOK bool) (Stmt, error) {
 		if k := p.peek().kind; k != tokWord {
 			return Stmt{}, &Error{p.peek().pos, fmt.Sprintf("command expected after %q %s, found %s", t.text, durString(d), p.peek().describe())}
 		}
+		word := p.peek().text
 		inner, err := p.stmt(depth, false)
 		if err != nil {
 			return Stmt{}, err
 		}
 		if inner.Kind == KindWait || inner.Kind == KindJitter {
-			return Stmt{}, &Error{inner.Pos, fmt.Sprintf("%q cannot follow at or after", p.toks[p.i-1].text)}
+			return Stmt{}, &Error{inner.Pos, fmt.Sprintf("%q cannot follow at or after", word)}
 		}
 		s.Body = []Stmt{inner}
 		return s, nil
