@@ -157,6 +157,7 @@ func New(clk clock.Clock, p *Profile, seed int64) *Device {
 		cp := *p
 		p = &cp
 	}
+	clk = clock.Or(clk) // nil means the real clock
 	d := &Device{clk: clk, prof: p, seed: seed}
 	d.m = newModel(p, clk.Now())
 	d.last = d.m.state()
