@@ -34,6 +34,10 @@ type SimHID struct {
 // NotifyInput forwards to the HID view.
 func (s *SimHID) NotifyInput(f func()) { s.View.NotifyInput(f) }
 
+// Notifier returns s: unlike a plain usb.HID (whose Conn, usbdev.Device,
+// cannot notify), the simulated device can, through its view.
+func (s *SimHID) Notifier() hiddev.InputNotifier { return s }
+
 // NewSim builds a simulated Ellipse ECO 650 on clk (seed 1) behind the
 // simulator's USB device, opened with the same control transfers as real
 // hardware. The lab and tests use it; port=sim uses it too.
