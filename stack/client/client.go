@@ -323,3 +323,19 @@ func trackingID(line string) string {
 	}
 	return ""
 }
+
+// Do sends line exactly as given (plus the newline) and returns the reply
+// line as it came, without turning ERR replies into errors. It is for
+// tools that must send what NUT's own tools send (upsrw and upscmd send
+// USERNAME and PASSWORD unquoted); line must not hold control characters.
+func (c *Client) Do(line string) (string, error) {
+	if err := protocol.CheckArg(line); err != nil {
+		return "", err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if _, err := c.conn.Write([]byte(line + "\n")); err != nil {
+		return "", err
+	}
+	return c.r.ReadLine()
+}

@@ -1,0 +1,253 @@
+// Package nutcli holds what NUT's command-line clients (upsc, upsrw,
+// upscmd) share: libupsclient's "ups@host:port" syntax, connecting with
+// its error texts, and the closing LOGOUT.
+package nutcli
+
+import (
+	"bufio"
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os/user"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/upslab/upslab/stack/client"
+	"github.com/upslab/upslab/stack/protocol"
+)
+
+// SplitName reads upsname[@hostname[:port]] (libupsclient's
+// upscli_splitname). The host defaults to localhost, the port to 3493.
+func SplitName(s string) (ups, host string, port int, err error) {
+	if s == "" {
+		return "", "", 0, errors.New("empty")
+	}
+	ups, rest, hasHost := strings.Cut(s, "@")
+	if ups == "" {
+		return "", "", 0, errors.New("no ups")
+	}
+	if !hasHost {
+		return ups, "localhost", protocol.DefaultPort, nil
+	}
+	host, port, err = SplitAddr(rest)
+	return ups, host, port, err
+}
+
+// SplitAddr reads hostname[:port] ([v6addr]:port too).
+func SplitAddr(s string) (host string, port int, err error) {
+	port = protocol.DefaultPort
+	if s == "" {
+		return "", 0, errors.New("empty host")
+	}
+	if strings.HasPrefix(s, "[") {
+		end := strings.Index(s, "]")
+		if end < 0 {
+			return "", 0, errors.New("bad address")
+		}
+		host = s[1:end]
+		s = s[end+1:]
+		if p, ok := strings.CutPrefix(s, ":"); ok {
+			port = atoi(p)
+		}
+		return host, port, nil
+	}
+	host, p, hasPort := strings.Cut(s, ":")
+	if hasPort {
+		port = atoi(p)
+	}
+	return host, port, nil
+}
+
+func atoi(s string) int {
+	n := 0
+	for _, c := range s {
+		if c < '0' || c > '9' {
+			break
+		}
+		n = n*10 + int(c-'0')
+	}
+	return n
+}
+
+// Connect dials upsd. With tryTLS it sends STARTTLS first, as upsc does,
+// and goes on in clear text unless upsd answers OK STARTTLS. The error is
+// libupsclient's text ("Connection failure: Connection refused").
+func Connect(host string, port int, tryTLS bool) (*client.Client, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	c, err := client.Dial(ctx, net.JoinHostPort(host, strconv.Itoa(port)))
+	if err != nil {
+		var dnsErr *net.DNSError
+		if errors.As(err, &dnsErr) {
+			return nil, errors.New("No such host")
+		}
+		return nil, errors.New("Connection failure: " + ErrnoText(err))
+	}
+	if tryTLS {
+		// libupsclient does not verify the server unless configured to.
+		if err := c.StartTLS(&tls.Config{InsecureSkipVerify: true}); err != nil {
+			var pe *protocol.Error
+			if !errors.As(err, &pe) {
+				c.Close()
+				return nil, errors.New("SSL error: " + err.Error())
+			}
+		}
+	}
+	return c, nil
+}
+
+// ErrnoText is strerror's text for a network error.
+func ErrnoText(err error) string {
+	var errno syscall.Errno
+	if errors.As(err, &errno) {
+		s := errno.Error()
+		return strings.ToUpper(s[:1]) + s[1:]
+	}
+	return err.Error()
+}
+
+// ErrText is libupsclient's upscli_strerror for an error from the client
+// library.
+func ErrText(err error) string {
+	var pe *protocol.Error
+	if errors.As(err, &pe) {
+		return protocol.ClientText(pe.Code)
+	}
+	var perr protocol.ProtocolError
+	if errors.As(err, &perr) {
+		return "Protocol error"
+	}
+	if errors.Is(err, io.EOF) {
+		return "Server disconnected"
+	}
+	return "Read error: " + ErrnoText(err)
+}
+
+// Logout sends LOGOUT and closes, as libupsclient's upscli_disconnect.
+func Logout(c *client.Client) {
+	c.Conn().Write([]byte("LOGOUT\n"))
+	c.Close()
+}
+
+// PromptUser asks for a user name as upsrw and upscmd do, defaulting to
+// the login name.
+func PromptUser(in *bufio.Reader, out io.Writer) (string, error) {
+	u, uerr := user.Current()
+	if uerr == nil {
+		fmt.Fprintf(out, "Username (%s): ", u.Username)
+	} else {
+		fmt.Fprint(out, "Username: ")
+	}
+	line, err := in.ReadString('\n')
+	if err != nil && line == "" {
+		return "", errors.New("Error reading from stdin!")
+	}
+	line = strings.TrimSuffix(line, "\n")
+	if line == "" {
+		if uerr != nil {
+			return "", errors.New("No username available - even tried getpwuid")
+		}
+		return u.Username, nil
+	}
+	return line, nil
+}
+
+// PromptPassword asks for a password. NUT reads it from the terminal
+// without echo (getpass); we read a line from stdin, with the prompt on
+// stderr.
+func PromptPassword(in *bufio.Reader, errOut io.Writer) string {
+	fmt.Fprint(errOut, "Password: ")
+	line, _ := in.ReadString('\n')
+	return strings.TrimSuffix(line, "\n")
+}
+
+// Opt is one parsed option.
+type Opt struct {
+	Name rune
+	Arg  string
+}
+
+// Getopt parses args like POSIX getopt with a "+" optstring: options stop
+// at the first non-option. bad reports an unknown option or a missing
+// argument (NUT then prints the usage).
+func Getopt(args []string, spec string) (opts []Opt, rest []string, bad bool) {
+	i := 0
+	for ; i < len(args); i++ {
+		a := args[i]
+		if a == "--" {
+			i++
+			break
+		}
+		if len(a) < 2 || a[0] != '-' {
+			break
+		}
+		for j := 1; j < len(a); j++ {
+			o := rune(a[j])
+			k := strings.IndexRune(spec, o)
+			if k < 0 || o == ':' {
+				return opts, nil, true
+			}
+			if k+1 < len(spec) && spec[k+1] == ':' {
+				arg := a[j+1:]
+				if arg == "" {
+					if i+1 >= len(args) {
+						return opts, nil, true
+					}
+					i++
+					arg = args[i]
+				}
+				opts = append(opts, Opt{o, arg})
+				break
+			}
+			opts = append(opts, Opt{o, ""})
+		}
+	}
+	return opts, args[i:], false
+}
+
+// Finish handles the reply to SET VAR or INSTCMD as upsrw and upscmd do:
+// anything not starting with OK is fatal ("Unexpected response from
+// upsd: ..."); else the reply is printed on stderr, or with -w (and a
+// well-formed "OK TRACKING <id>") GET TRACKING is polled once a second
+// until the answer is not PENDING, which is printed; 2.8.0 exits 0 even
+// for ERR results.
+func Finish(c *client.Client, r string, wait bool, timeout int, clk Clock, stderr io.Writer) int {
+	if !strings.HasPrefix(r, "OK") {
+		fmt.Fprintf(stderr, "Unexpected response from upsd: %s\n", r)
+		return 1
+	}
+	if !wait || len(r) != len("OK TRACKING ")+36 {
+		fmt.Fprintf(stderr, "%s\n", r)
+		return 0
+	}
+	id := r[len("OK TRACKING "):]
+	start := clk.Now()
+	for {
+		if clk.Since(start) >= time.Duration(timeout)*time.Second {
+			fmt.Fprintf(stderr, "Can't receive status tracking information: timeout\n")
+			return 1
+		}
+		ans, err := c.Do("GET TRACKING " + id)
+		if err != nil {
+			fmt.Fprintf(stderr, "Can't receive status tracking information: %s\n", ErrText(err))
+			return 1
+		}
+		if !strings.HasPrefix(ans, "PENDING") {
+			fmt.Fprintf(stderr, "%s\n", ans)
+			return 0
+		}
+		clk.Sleep(time.Second)
+	}
+}
+
+// Clock is the part of internal/clock the -w polling needs.
+type Clock interface {
+	Now() time.Time
+	Since(time.Time) time.Duration
+	Sleep(time.Duration)
+}
