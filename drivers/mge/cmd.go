@@ -29,8 +29,8 @@ func parseLong(v string) (float64, error) {
 // Composite commands: load.off / load.on (the .delay command with 0),
 // shutdown.return (ups.start.auto := yes if present, load.on.delay with
 // ups.delay.start, a 125 ms pause on the Clock, load.off.delay with
-// ups.delay.shutdown) and shutdown.stayoff (same with -1). Under a
-// virtual clock the pause needs another goroutine to advance the clock.
+// ups.delay.shutdown) and shutdown.stayoff (same with -1). The pause is
+// Options.Pause, else Clock.Sleep (see Options.Pause about virtual clocks).
 func (s *Subdriver) InstCmd(name, arg string) error {
 	if s.desc == nil {
 		return errors.New("mge: InstCmd before Init")
@@ -66,7 +66,11 @@ func (s *Subdriver) InstCmd(name, arg string) error {
 			if err := s.InstCmd("load.on.delay", start); err != nil {
 				return err
 			}
-			s.clk.Sleep(commandPause)
+			if s.opts.Pause != nil {
+				s.opts.Pause(commandPause)
+			} else {
+				s.clk.Sleep(commandPause)
+			}
 			off, _ := s.t.Get("ups.delay.shutdown")
 			return s.InstCmd("load.off.delay", off)
 		}

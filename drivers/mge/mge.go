@@ -70,6 +70,12 @@ type Options struct {
 	// PollInterval is how long a report read stays fresh (NUT reuses a
 	// report for pollinterval seconds); 0 means 2 s.
 	PollInterval time.Duration
+	// Pause waits between the two writes of shutdown.return and
+	// shutdown.stayoff (125 ms). nil means Clock.Sleep, which on a
+	// virtual clock blocks until another goroutine advances the clock: a
+	// lab that runs commands from inside clock callbacks must set Pause
+	// (for instance to a function that only records the pause).
+	Pause func(time.Duration)
 }
 
 // Model types of mge-hid.c; all offline ones are below typeDefault.

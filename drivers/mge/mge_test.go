@@ -371,3 +371,30 @@ func TestVersion(t *testing.T) {
 		t.Errorf("Version = %q", got)
 	}
 }
+
+// With Options.Pause the command runs on the caller's goroutine without
+// waiting for the clock (the lab's callbacks).
+func TestShutdownReturnPause(t *testing.T) {
+	s := loadSession(t)
+	f := newFake(s)
+	o := opts(clock.NewVirtual(clock.Epoch))
+	var paused []time.Duration
+	o.Pause = func(d time.Duration) { paused = append(paused, d) }
+	sd := mge.New(identFake{f}, &dstate.Table{}, o)
+	if err := sd.Init(); err != nil {
+		t.Fatal(err)
+	}
+	if err := sd.InstCmd("shutdown.stayoff", ""); err != nil {
+		t.Fatal(err)
+	}
+	if len(paused) != 1 || paused[0] != 125*time.Millisecond {
+		t.Errorf("paused %v", paused)
+	}
+	want := []string{"0affffffff", "0914000000"}
+	for i, w := range want {
+		if i >= len(f.sets) || hex.EncodeToString(f.sets[i]) != w {
+			t.Errorf("sets %x, want %v", f.sets, want)
+			break
+		}
+	}
+}
