@@ -97,14 +97,17 @@ func TestSimCableUnplugStale(t *testing.T) {
 }
 
 // BenchmarkFullRefresh measures one full poll of the simulated ECO over
-// the in-memory USB device (every report read through control transfers).
+// the in-memory USB device. Each iteration moves the virtual clock to the
+// next poll, so the subdriver's report cache (NUT reuses a report for one
+// poll interval) has expired and every report is read again through
+// control transfers.
 func BenchmarkFullRefresh(b *testing.B) {
-	_, _, _, d := simDriver(b)
+	clk, _, _, d := simDriver(b)
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		d.mu.Lock()
-		d.changed = true // force a full update
-		d.poll()
+		d.changed = true // the next poll is a full one
 		d.mu.Unlock()
+		clk.Advance(DefaultPollInterval)
 	}
 }
