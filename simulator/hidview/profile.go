@@ -21,7 +21,8 @@ type Profile struct {
 	// String indexes the device descriptor names (0 = none).
 	IManufacturer, IProduct, ISerial uint8
 	// Strings maps USB string indexes to their text. "$manufacturer",
-	// "$product", "$model", "$serial", "$chemistry" and "$firmware" are taken
+	// "$product", "$model", "$serial", "$chemistry", "$firmware" and
+	// "$reference" (Eaton's part number, "EL" + model + "USBFR") are taken
 	// from the model's State at each request, so a script can change them.
 	Strings map[uint8]string
 	// Constants gives the value of fields no binding drives, by path
@@ -50,9 +51,9 @@ func EllipseECO650() *Profile {
 			5: "$chemistry",
 			6: "$firmware",
 			7: "$model",
-			// Assumptions: Eaton's part number for the 650 USB FR, and the
-			// second (communication board) version string.
-			8: "EL650USBFR",
+			// Assumptions: Eaton's part number (EL650USBFR for the 650 USB
+			// FR) and the second (communication board) version string.
+			8: "$reference",
 			9: "$firmware",
 		},
 		Constants: map[string]int64{
@@ -117,6 +118,8 @@ func stringValue(tmpl string, s *simulator.State) string {
 		return pick(s.Serial, "000000000")
 	case "$chemistry":
 		return pick(s.Chemistry, "PbAc")
+	case "$reference":
+		return "EL" + pick(s.Model, "650") + "USBFR"
 	case "$firmware":
 		// nut-ddl's ECO 1600 shows ups.firmware "00".
 		return pick(s.Firmware, "00")

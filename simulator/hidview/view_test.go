@@ -419,7 +419,7 @@ func TestIdentityAndStrings(t *testing.T) {
 	if info != want {
 		t.Errorf("Identity %+v, want %+v", info, want)
 	}
-	for i, w := range map[uint8]string{1: "EATON", 2: "Ellipse ECO", 4: "000000000", 5: "PbAc", 6: "00", 7: "650"} {
+	for i, w := range map[uint8]string{1: "EATON", 2: "Ellipse ECO", 4: "000000000", 5: "PbAc", 6: "00", 7: "650", 8: "EL650USBFR"} {
 		if got, ok := v.String(i); !ok || got != w {
 			t.Errorf("String(%d) = %q, %v; want %q", i, got, ok, w)
 		}
