@@ -72,7 +72,10 @@ type Device struct {
 	plugs      uint64
 }
 
-var _ usb.Conn = (*Device)(nil)
+var (
+	_ usb.Conn             = (*Device)(nil)
+	_ hiddev.InputNotifier = (*Device)(nil)
+)
 
 // New returns the USB device around view v.
 func New(v *hidview.View) *Device {
@@ -90,6 +93,11 @@ func (d *Device) reset() {
 	d.address = 1
 	d.idle = map[byte]byte{}
 }
+
+// NotifyInput registers f, called each time an input report is queued for
+// the interrupt IN endpoint (drivers/usb's HID forwards to it), so a host
+// loop on a virtual clock reads at once. f must not block.
+func (d *Device) NotifyInput(f func()) { d.v.NotifyInput(f) }
 
 // View returns the HID view the device serves.
 func (d *Device) View() *hidview.View { return d.v }
