@@ -150,11 +150,13 @@ var (
 		if !ok1 || !ok2 {
 			return "", false
 		}
-		pf := 0.80
+		// NUT keeps the power factor in a C float (0.80 is
+		// 0.800000011920929 there). NUT 2.8.0 read output.powerfactor with
+		// atoi, so "0.80" gave 0 and a real power of 0; NUT 2.8.1+ uses
+		// atof, which we follow.
+		pf := float64(float32(0.80))
 		if spf, ok := s.t.Get("output.powerfactor"); ok {
-			// NUT reads the power factor with atoi, so "0.80" counts as
-			// 0 and the computed real power as 0 (kept as NUT does it).
-			pf = float64(atoi(spf))
+			pf = float64(float32(atof(spf)))
 		}
 		rp := math.Round(float64(atoi(load)) * 0.01 * float64(atoi(nominal)) * pf)
 		return fmt.Sprintf("%.0f", rp), true
@@ -358,4 +360,19 @@ func truncate(s string, n int) string {
 		return s[:n]
 	}
 	return s
+}
+
+// atof is C's atof for the plain decimals NUT publishes (0 on garbage).
+func atof(s string) float64 {
+	s = strings.TrimSpace(s)
+	end := 0
+	for end < len(s) && strings.IndexByte("+-.0123456789eE", s[end]) >= 0 {
+		end++
+	}
+	for ; end > 0; end-- {
+		if f, err := strconv.ParseFloat(s[:end], 64); err == nil {
+			return f
+		}
+	}
+	return 0
 }

@@ -7,8 +7,11 @@
 //
 // The engine mirrors usbhid-ups.c 0.47 + mge-hid.c 1.46 (Debian's NUT
 // 2.8.0) except where later NUT changed behaviour on purpose; each such
-// place says so (CHRG/DISCHRG as NUT 2.8.3, refusing unconvertible SET
-// values as NUT 2.8.1+).
+// place says so: CHRG/DISCHRG while ABM is unknown (NUT 2.8.3), the ABMEnable
+// values other than 0/1 meaning unknown (2.8.3), refusing SET and INSTCMD
+// values that do not convert (2.8.1+ CONVERSION_FAILED, reported as
+// ErrInvalid), output.powerfactor read with atof for the computed
+// ups.realpower (2.8.1+). Table says why newer table entries are not used.
 //
 // Use: New, Init (once), then Update(false) every pollinterval and
 // Update(true) every pollfreq — NUT's first update after init is a quick

@@ -42,6 +42,17 @@ type Entry struct {
 // override earlier ones within a walk. Generated from NUT's table as data
 // (spec eaton-hid-shut.md, Appendix A); Debian's build has strptime, so
 // ups.date and ups.time are RW.
+//
+// Later NUT (MGE HID 1.47..1.59) adds entries (outlet.N.protect.status,
+// outlet.N.ecocontrol, outlet.3.*, device.usb.version, battery.charger.type
+// and the Charger.Status ABM path, ECO/ESS/bypass modes) and names the
+// vendor usages 0xffff0005 USB, 0xffff00e5 System and 0xffff00e9 Status.
+// They are deliberately not adopted: the Ellipse ECO layout has
+// ffff00e9 items under Outlet.[1]/[2] and a ffff00e5.ffff0005.iVersion
+// item, so the newer table would publish outlet.1.protect.status and
+// device.usb.version where NUT 2.8.0 publishes nothing, and the driver
+// must match 2.8.0's variable set (issue 5). The newer behaviour fixes
+// that do not add variables are followed (see the package doc).
 var Table = []Entry{
 	{Name: "device.country", Path: "UPS.PowerSummary.Country", Flags: Static, StrLen: 20, Format: "Europe", Lookup: eatonCheckCountryInfo},
 	{Name: "battery.charge", Path: "UPS.PowerSummary.RemainingCapacity", Flags: 0, StrLen: 0, Format: "%.0f", Lookup: nil},
