@@ -40,6 +40,10 @@ type Options struct {
 	// OnApply, if set, is called after each command applied from a
 	// control line (now or later) with its error.
 	OnApply func(e script.Event, err error)
+	// Target, if set, receives the commands instead of the device (it
+	// should pass them on to it, for example after logging them); if it
+	// is a script.Checker, lines are checked with it.
+	Target script.Target
 	// MaxLine limits request lines (DefaultMaxLine if 0); a longer line
 	// is answered with ERR and the connection closed.
 	MaxLine int
@@ -182,9 +186,13 @@ func (s *server) handle(line string, w *bufio.Writer) (quit bool) {
 	s.seq++
 	seed := uint64(s.d.Seed()) + s.seq
 	s.mu.Unlock()
+	var target script.Target = s.d
+	if s.opts.Target != nil {
+		target = s.opts.Target
+	}
 	r := &script.Runner{
 		Clock:  s.d.Clock(),
-		Target: s.d,
+		Target: target,
 		Seed:   seed,
 		OnApply: func(e script.Event, err error) {
 			if s.opts.OnApply != nil {
