@@ -384,8 +384,10 @@ func (v *View) signal() {
 	}
 }
 
-// NotifyInput registers f, called (without blocking, from the model's
-// change callback) each time input reports are queued.
+// NotifyInput registers f, called each time input reports are queued. f
+// runs inside the model's change callback (simulator.Device holds its
+// operation lock there), so it must not block and must not call the
+// model's setters or SetFeature; scheduling a read is the intended use.
 func (v *View) NotifyInput(f func()) {
 	v.mu.Lock()
 	v.notify = append(v.notify, f)
