@@ -12,7 +12,8 @@
 // that opens the file (and, for the two files that hold passwords, checks
 // its mode). They return three things:
 //
-//   - the parsed value, never nil, holding everything that could be read
+//   - the parsed value, holding everything that could be read (nil only
+//     when LoadX cannot open the file)
 //     (NUT itself skips bad lines and carries on; a daemon that wants to
 //     behave the same way may log the error and use the value);
 //   - warnings: what NUT 2.8.0 would log and ignore, such as an unknown

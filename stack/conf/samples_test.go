@@ -13,17 +13,10 @@ import (
 // internal/nutref.Require.
 func sampleDir(tb testing.TB) string {
 	tb.Helper()
-	cache := os.Getenv("UPSLAB_NUT_CACHE")
-	if cache == "" {
-		home, _ := os.UserHomeDir()
-		cache = filepath.Join(home, ".cache", "upslab", "nut-2.8.0")
+	if d := kitSamples(); d != "" {
+		return d
 	}
-	for _, d := range []string{filepath.Join(cache, "root", "etc", "nut"), filepath.Join(cache, "etc", "nut")} {
-		if _, err := os.Stat(filepath.Join(d, UpsmonConfName)); err == nil {
-			return d
-		}
-	}
-	msg := "reference NUT kit not found under " + cache + " (run scripts/nutref-fetch)"
+	msg := "reference NUT kit not found (run scripts/nutref-fetch; UPSLAB_NUT_CACHE picks the cache)"
 	if os.Getenv("CI") == "true" {
 		tb.Fatal(msg)
 	}

@@ -105,6 +105,9 @@ func invalidDirective(prefix string, words []string) string {
 // show renders a word for a message: quoted with NUT's escapes when it is
 // empty or holds anything but plain characters.
 func show(w string) string {
+	if w == "=" {
+		return w
+	}
 	if w == "" || strings.ContainsAny(w, " \t\"\\#=") {
 		return parseconf.Quote(w)
 	}
