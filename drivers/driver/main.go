@@ -1,6 +1,7 @@
 package driver
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -132,7 +133,13 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 // MainAs runs the driver under the program name prog (usbhid-ups or
 // mge-shut): the name of its socket and the driver= it accepts in ups.conf.
 func MainAs(prog string, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	err := run(prog, args, stdout, stderr)
+	return RunContext(context.Background(), prog, args, stdout, stderr)
+}
+
+// RunContext is MainAs for in-process use (interop tests, the lab's
+// real-time mode): the driver also exits, as on SIGTERM, when ctx ends.
+func RunContext(ctx context.Context, prog string, args []string, stdout, stderr io.Writer) int {
+	err := run(ctx, prog, args, stdout, stderr)
 	var ee *exitError
 	switch {
 	case err == nil:
@@ -305,7 +312,7 @@ func intVal(s *settings, key string, def int) (int, error) {
 	return n, nil
 }
 
-func run(prog string, args []string, stdout, stderr io.Writer) error {
+func run(ctx context.Context, prog string, args []string, stdout, stderr io.Writer) error {
 	clk := clock.Real()
 	t := &dstate.Table{}
 	s := &settings{prog: prog, vals: map[string]string{}, flags: map[string]bool{}, interval: DefaultPollInterval}
@@ -559,8 +566,12 @@ func run(prog string, args []string, stdout, stderr io.Writer) error {
 	// NUT logs this when it goes to the background; upslab drivers stay in
 	// the foreground (Go cannot fork), so it marks "serving" instead.
 	lg.logf("Startup successful")
-	sig := <-sigs
-	lg.logf("Signal %d: exiting", sig.(syscall.Signal))
+	select {
+	case sig := <-sigs:
+		lg.logf("Signal %d: exiting", sig.(syscall.Signal))
+	case <-ctx.Done():
+		lg.logf("Exiting: %v", context.Cause(ctx))
+	}
 	return nil
 }
 
