@@ -13,13 +13,28 @@ import (
 // that arrive too rapidly").
 const commandPause = 125 * time.Millisecond
 
-// parseLong converts a NUT value to a number. NUT 2.8.0 uses atol and so
-// writes 0 for garbage; NUT 2.8.1+ refuses values it cannot convert
-// (STAT_*_CONVERSION_FAILED), which we follow and report as ErrInvalid.
+// parseLong converts a NUT value to a number as NUT's atol does (leading
+// blanks, a sign, then digits up to the first other character: "170.5" is
+// 170). NUT writes 0 for a value without any digit; we refuse it with
+// ErrInvalid instead, the same answer NUT 2.8.1+ gives for values a lookup
+// cannot convert (STAT_*_CONVERSION_FAILED), rather than write 0 to the
+// UPS.
 func parseLong(v string) (float64, error) {
-	n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
-	if err != nil {
+	t := strings.TrimLeft(v, " \t\n\v\f\r")
+	i := 0
+	if i < len(t) && (t[i] == '-' || t[i] == '+') {
+		i++
+	}
+	start := i
+	for i < len(t) && t[i] >= '0' && t[i] <= '9' {
+		i++
+	}
+	if i == start {
 		return 0, fmt.Errorf("%w: %q is not a number", ErrInvalid, v)
+	}
+	n, err := strconv.ParseInt(t[:i], 10, 64)
+	if err != nil {
+		return 0, fmt.Errorf("%w: %q: %w", ErrInvalid, v, err)
 	}
 	return float64(n), nil
 }

@@ -245,6 +245,7 @@ func TestCommandsAndSet(t *testing.T) {
 		{"no test item on the ECO", func(sd *mge.Subdriver) error { return sd.InstCmd("test.battery.start.quick", "") }, want{mge.ErrInvalid, ""}},
 		{"unknown command", func(sd *mge.Subdriver) error { return sd.InstCmd("no.such", "") }, want{mge.ErrInvalid, ""}},
 		{"bad argument", func(sd *mge.Subdriver) error { return sd.InstCmd("load.off.delay", "soon") }, want{mge.ErrInvalid, ""}},
+		{"atol: trailing garbage ignored", func(sd *mge.Subdriver) error { return sd.Set("input.transfer.low", "170.9") }, want{nil, "14aa"}},
 		{"set transfer low", func(sd *mge.Subdriver) error { return sd.Set("input.transfer.low", "170") }, want{nil, "14aa"}},
 		{"set transfer high (16 bit)", func(sd *mge.Subdriver) error { return sd.Set("input.transfer.high", "270") }, want{nil, "130e01"}},
 		{"set nominal voltage enum", func(sd *mge.Subdriver) error { return sd.Set("output.voltage.nominal", "240") }, want{nil, "12f0"}},
