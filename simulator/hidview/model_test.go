@@ -102,3 +102,23 @@ func TestWithTheDeviceModel(t *testing.T) {
 		t.Errorf("replugged: %v", err)
 	}
 }
+
+func TestECO1600SharesTheDescriptor(t *testing.T) {
+	p, ok := simulator.Builtin("ellipse-eco-1600")
+	if !ok {
+		t.Skip("no ellipse-eco-1600 profile in the model")
+	}
+	d := simulator.New(clock.NewVirtual(clock.Epoch), p, 1)
+	t.Cleanup(d.Stop)
+	v := hidview.New(d)
+	if v.Profile().Name != "ellipse-eco-1600" {
+		t.Errorf("profile name %q", v.Profile().Name)
+	}
+	r, err := v.GetFeature(0x0d)
+	if err != nil || int(r[1])|int(r[2])<<8 != d.State().NominalVA || d.State().NominalVA != 1600 {
+		t.Errorf("ConfigApparentPower % x, %v, model %d VA", r, err, d.State().NominalVA)
+	}
+	if m, _ := v.String(7); m != d.State().Model || m != "1600" {
+		t.Errorf("iModel %q", m)
+	}
+}

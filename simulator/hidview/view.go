@@ -62,8 +62,16 @@ var (
 	_ hiddev.InputNotifier = (*View)(nil)
 )
 
-// New returns the HID view of d with the built-in Ellipse ECO 650 profile.
-func New(d *simulator.Device) *View { return FromModel(d, nil) }
+// New returns the HID view of d with the built-in Ellipse ECO profile. The
+// ECO 650/800/1200/1600 share the descriptor; rating and model string come
+// from d's State, and the profile takes d's profile name.
+func New(d *simulator.Device) *View {
+	p := EllipseECO650()
+	if dp := d.Profile(); dp != nil && dp.Name != "" {
+		p.Name = dp.Name
+	}
+	return FromModel(d, p)
+}
 
 // NewWithProfile returns the HID view of d as unit p describes it (nil
 // means the Ellipse ECO 650).
