@@ -208,7 +208,14 @@ func runSim(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if sc != nil {
 		r := &script.Runner{
 			Clock: v, Target: target, Seed: uint64(*seed),
-			OnExpect: func(e script.Event) { out.line(v.Now(), "# %s", e.Cmd) },
+			// Expectations are checked against the device itself.
+			OnExpect: func(e script.Event) {
+				if err := simulator.Expect(d.State(), e.Cmd.Args); err != nil {
+					out.line(v.Now(), "! %s: %v", e.Cmd, err)
+					return
+				}
+				out.line(v.Now(), "# %s: ok", e.Cmd)
+			},
 		}
 		if _, err := r.Start(sc); err != nil {
 			return fail("%v", err)
