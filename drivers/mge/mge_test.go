@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/upslab/upslab/drivers/hid"
 	"github.com/upslab/upslab/drivers/hiddev"
 	"github.com/upslab/upslab/drivers/mge"
 	"github.com/upslab/upslab/internal/clock"
@@ -397,5 +398,45 @@ func TestShutdownReturnPause(t *testing.T) {
 			t.Errorf("sets %x, want %v", f.sets, want)
 			break
 		}
+	}
+}
+
+// Report lengths: NUT 2.8.0 asks GET_REPORT for exactly the parsed report
+// length (ID byte included); ours must agree for every report it read.
+func TestSessionReportLengths(t *testing.T) {
+	s := loadSession(t)
+	sd := mge.New(identFake{newFake(s)}, &dstate.Table{}, opts(clock.NewVirtual(clock.Epoch)))
+	if err := sd.Init(); err != nil {
+		t.Fatal(err)
+	}
+	if len(s.wLength) < 20 {
+		t.Fatalf("only %d GET_REPORTs in the session", len(s.wLength))
+	}
+	for id, n := range s.wLength {
+		if got := sd.Descriptor().ReportLen(id, hid.Feature); got != n {
+			t.Errorf("report 0x%02x: length %d, NUT 2.8.0 asked for %d", id, got, n)
+		}
+	}
+}
+
+// The reports a quick and a full update read, in order (spec §2.9: quick
+// 0a 09 01, full 06 07 0a 09 0d 01 03 0e 02 for this layout).
+func TestPollOrder(t *testing.T) {
+	f, _, sd, clk := initSession(t)
+	read := func(full bool) string {
+		f.mu.Lock()
+		f.gets = nil
+		f.mu.Unlock()
+		clk.Advance(3 * time.Second)
+		if err := sd.Update(full); err != nil {
+			t.Fatal(err)
+		}
+		return hex.EncodeToString(f.gets)
+	}
+	if got, want := read(false), "0a0901"; got != want {
+		t.Errorf("quick update read %s, want %s", got, want)
+	}
+	if got, want := read(true), "06070a090d01030e02"; got != want {
+		t.Errorf("full update read %s, want %s", got, want)
 	}
 }

@@ -24,6 +24,7 @@ type session struct {
 	desc      []byte
 	features  map[byte][]byte
 	setReport [][]byte
+	wLength   map[byte]int // GET_REPORT wLength NUT asked for, per feature report
 }
 
 func loadSession(t testing.TB) *session {
@@ -33,8 +34,8 @@ func loadSession(t testing.TB) *session {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	s := &session{strings: map[int]string{}, features: map[byte][]byte{}}
-	var typ, wValue int
+	s := &session{strings: map[int]string{}, features: map[byte][]byte{}, wLength: map[byte]int{}}
+	var typ, wValue, wLength int
 	var data []byte
 	collecting := false
 	flush := func() {
@@ -68,9 +69,15 @@ func loadSession(t testing.TB) *session {
 					typ = int(n)
 				case "wValue":
 					wValue = int(n)
+				case "wLength": // printed in decimal
+					d, _ := strconv.Atoi(v)
+					wLength = d
 				}
 			}
 			collecting = typ != 0x21
+			if typ == 0xa1 {
+				s.wLength[byte(wValue)] = wLength
+			}
 		case strings.HasPrefix(line, "#   SET_REPORT data for"):
 			_, hx, _ := strings.Cut(line, ": ")
 			b, err := hex.DecodeString(strings.ReplaceAll(hx, " ", ""))
