@@ -78,9 +78,8 @@ flags:
 
 // printer serializes the output lines.
 type printer struct {
-	mu  sync.Mutex
-	w   io.Writer
-	clk clock.Clock
+	mu sync.Mutex
+	w  io.Writer
 }
 
 func (p *printer) line(t time.Time, format string, args ...any) {
@@ -198,7 +197,7 @@ func runSim(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	v := clock.NewVirtual(start)
 	d := simulator.New(v, prof, *seed)
 	defer d.Stop()
-	out := &printer{w: stdout, clk: v}
+	out := &printer{w: stdout}
 	target := echoTarget{d: d, p: out}
 	d.Watch(func(s simulator.State) { out.line(s.Time, "%s", s.Line()) })
 

@@ -473,8 +473,7 @@ func (p *parser) command() (Command, error) {
 	return c, nil
 }
 
-func want(args []token, n int, usage string, after token) error {
-	_ = after
+func want(args []token, n int, usage string) error {
 	if len(args) > n {
 		return &Error{args[n].pos, fmt.Sprintf("unexpected %s (usage: %s)", args[n].describe(), usage)}
 	}
@@ -495,7 +494,7 @@ func oneValue(op Op, usage string, conv func(token) (int, error)) func(*Command,
 		if len(args) == 0 {
 			return missing(c, args, usage)
 		}
-		if err := want(args, 1, usage, args[0]); err != nil {
+		if err := want(args, 1, usage); err != nil {
 			return err
 		}
 		v, err := conv(args[0])
@@ -522,7 +521,7 @@ func choice(word string, ops map[string]Op) func(*Command, []token) error {
 		if !ok {
 			return &Error{args[0].pos, fmt.Sprintf("unknown %s %q, expected one of %s", word, args[0].text, strings.Join(names, ", "))}
 		}
-		if err := want(args, 1, usage, args[0]); err != nil {
+		if err := want(args, 1, usage); err != nil {
 			return err
 		}
 		c.Op = op
@@ -537,7 +536,7 @@ func parseMains(c *Command, args []token) error {
 	}
 	switch args[0].text {
 	case "on", "off":
-		if err := want(args, 1, usage, args[0]); err != nil {
+		if err := want(args, 1, usage); err != nil {
 			return err
 		}
 		c.Op = OpMainsOn
@@ -564,7 +563,7 @@ func parseBattery(c *Command, args []token) error {
 	case "health":
 		return oneValue(OpBatteryHealth, "battery health PERCENT", parsePercent(1, 100))(c, args[1:])
 	case "replace", "new":
-		if err := want(args, 1, usage, args[0]); err != nil {
+		if err := want(args, 1, usage); err != nil {
 			return err
 		}
 		c.Op = OpBatteryReplace
@@ -589,7 +588,7 @@ func parseFault(c *Command, args []token) error {
 	default:
 		return &Error{args[0].pos, fmt.Sprintf("unknown fault %q, expected one of internal, clear", args[0].text)}
 	}
-	return want(args, 1, usage, args[0])
+	return want(args, 1, usage)
 }
 
 func parseBeeper(c *Command, args []token) error {
@@ -603,7 +602,7 @@ func parseBeeper(c *Command, args []token) error {
 		return &Error{args[0].pos, fmt.Sprintf("unknown beeper %q, expected one of enable, disable, mute", args[0].text)}
 	}
 	c.Op, c.Value = OpBeeper, v
-	return want(args, 1, usage, args[0])
+	return want(args, 1, usage)
 }
 
 func parseTimer(c *Command, args []token) error {
@@ -619,7 +618,7 @@ func parseTimer(c *Command, args []token) error {
 	default:
 		return &Error{args[0].pos, fmt.Sprintf("unknown timer %q, expected one of shutdown, start", args[0].text)}
 	}
-	if err := want(args, 2, usage, args[1]); err != nil {
+	if err := want(args, 2, usage); err != nil {
 		return err
 	}
 	if args[1].text == "off" || args[1].text == "-1" {
@@ -645,7 +644,7 @@ func parseSet(c *Command, args []token) error {
 	if !ok {
 		return &Error{args[0].pos, fmt.Sprintf("unknown variable %q, expected one of %s", args[0].text, strings.Join(names, ", "))}
 	}
-	if err := want(args, 2, usage, args[1]); err != nil {
+	if err := want(args, 2, usage); err != nil {
 		return err
 	}
 	var v int
