@@ -22,6 +22,7 @@ type session struct {
 	device    []byte
 	strings   map[int]string
 	desc      []byte
+	hidDesc   []byte
 	features  map[byte][]byte
 	setReport [][]byte
 	wLength   map[byte]int // GET_REPORT wLength NUT asked for, per feature report
@@ -50,6 +51,8 @@ func loadSession(t testing.TB) *session {
 			s.strings[wValue&0xff] = decodeString(data)
 		case typ == 0x81 && wValue>>8 == 0x22:
 			s.desc = data
+		case typ == 0x81 && wValue>>8 == 0x21:
+			s.hidDesc = data
 		case typ == 0xa1 && wValue>>8 == 3:
 			s.features[byte(wValue)] = data
 		}
