@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/upslab/upslab/internal/nutref"
 )
 
 // fuzzTargets names the fuzz target of each file.
@@ -119,19 +121,13 @@ func reflectNil(v any) bool {
 	return rv.Kind() == reflect.Pointer && rv.IsNil()
 }
 
-// kitSamples is sampleDir without skipping.
+// kitSamples is the kit's etc/nut, or "" without the kit.
 func kitSamples() string {
-	cache := os.Getenv("UPSLAB_NUT_CACHE")
-	if cache == "" {
-		home, _ := os.UserHomeDir()
-		cache = filepath.Join(home, ".cache", "upslab", "nut-2.8.0")
+	k, err := nutref.Open()
+	if err != nil {
+		return ""
 	}
-	for _, d := range []string{filepath.Join(cache, "root", "etc", "nut"), filepath.Join(cache, "etc", "nut")} {
-		if _, err := os.Stat(filepath.Join(d, UpsmonConfName)); err == nil {
-			return d
-		}
-	}
-	return ""
+	return filepath.Dir(k.SampleConf(UpsmonConfName))
 }
 
 func FuzzParseUPSConf(f *testing.F)      { fuzzParse(f, UPSConfName) }

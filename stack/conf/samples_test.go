@@ -5,23 +5,17 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/upslab/upslab/internal/nutref"
 )
 
-// sampleDir finds the etc/nut of the reference NUT kit that
-// scripts/nutref-fetch unpacks (Debian's nut-server, nut-client and nut-cgi
-// 2.8.0). Without it the test skips, or fails under CI=true, like
-// internal/nutref.Require.
-func sampleDir(tb testing.TB) string {
-	tb.Helper()
-	if d := kitSamples(); d != "" {
-		return d
-	}
-	msg := "reference NUT kit not found (run scripts/nutref-fetch; UPSLAB_NUT_CACHE picks the cache)"
-	if os.Getenv("CI") == "true" {
-		tb.Fatal(msg)
-	}
-	tb.Skip(msg)
-	return ""
+// sampleDir is the etc/nut of the reference NUT kit (Debian's
+// nut-server, nut-client and nut-cgi 2.8.0, unpacked by
+// scripts/nutref-fetch); nutref.Require skips, or fails under CI=true,
+// when it is missing.
+func sampleDir(t testing.TB) string {
+	t.Helper()
+	return filepath.Dir(nutref.Require(t).SampleConf(UpsmonConfName))
 }
 
 // TestDebianSamples parses every configuration file Debian's NUT 2.8.0

@@ -53,7 +53,10 @@ type UpsdConf struct {
 	// CertPath, CertIdent and CertRequest are the NSS settings (Debian):
 	// certificate database directory, certificate name and its database
 	// password, and whether to ask clients for a certificate (0 no,
-	// 1 request, 2 require); CertRequest is -1 when not set.
+	// 1 request, 2 require); CertRequest is -1 when not set. Debian's
+	// upsd 2.8.0 is built without client certificate validation and logs
+	// "upsd.conf: invalid directive CERTREQUEST 2" (checked with the real
+	// binary); it is accepted here for builds that have it.
 	CertPath    string
 	CertIdent   *CertIdent
 	CertRequest int

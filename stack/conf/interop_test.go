@@ -1,0 +1,171 @@
+package conf
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/upslab/upslab/internal/nutref"
+)
+
+// TestRealNUTWording feeds the same bad files to the real NUT 2.8.0
+// programs and to our parsers, and checks that the phrases NUT logs appear
+// in our warnings or errors too. upsd exits early here (no UPS defined),
+// upsmon -K exits after reading its file, upssched exits after its file.
+func TestRealNUTWording(t *testing.T) {
+	k := nutref.Require(t)
+	tests := []struct {
+		name    string // file name and program
+		program string
+		args    []string
+		env     []string
+		conf    string
+		phrases []string // in both outputs
+	}{
+		{
+			name: UpsdConfName, program: "upsd", args: []string{"-F"},
+			conf: "listen 127.0.0.1\nFROBNICATE yes\nACL all 0.0.0.0/0\nACCEPT all\nREJECT all\n",
+			phrases: []string{
+				"upsd.conf: invalid directive listen 127.0.0.1",
+				"upsd.conf: invalid directive FROBNICATE yes",
+				"ACL in upsd.conf is no longer supported - switch to LISTEN",
+				"ACCEPT in upsd.conf is no longer supported - switch to LISTEN",
+				"REJECT in upsd.conf is no longer supported - switch to LISTEN",
+			},
+		},
+		{
+			name: UpsmonConfName, program: "upsmon", args: []string{"-K"},
+			conf: "MONITOR u@localhost 1 a b primary\nMONITOR u@localhost 1 a b secondary\npollfreq 3\n" +
+				"POLLFREQ -2\nNOTIFYFLAG ONLINE syslog+WALL\nNOTIFYFLAG ONFIRE SYSLOG\nNOTIFYMSG ONFIRE \"x\"\nACL x\n",
+			phrases: []string{
+				"Warning: ignoring duplicate UPS [u@localhost]",
+				"upsmon.conf line 3: invalid directive pollfreq 3",
+				"Ignoring invalid POLLFREQ value: -2",
+				"Invalid notify flag: [syslog]",
+				"Warning: invalid notify type [ONFIRE]",
+				"'ONFIRE' is not a valid notify event name",
+				"upsmon.conf line 8: invalid directive ACL x",
+			},
+		},
+		{
+			name: UpsmonConfName + " old MONITOR", program: "upsmon", args: []string{"-K"},
+			conf:    "MONITOR u@localhost 1 pass primary\n",
+			phrases: []string{"Unable to use old-style MONITOR line without a username"},
+		},
+		{
+			name: UpsschedConfName, program: "upssched", env: []string{"UPSNAME=u@localhost", "NOTIFYTYPE=NONE"},
+			conf: "CMDSCRIPT /bin/true\nFOO bar\nPIPEFN /tmp/p\nlisten x\nAT ONBATT * EXECUTE x\n",
+			phrases: []string{
+				"upssched.conf: invalid directive FOO bar",
+				"upssched.conf: invalid directive listen x",
+				"LOCKFN must be set before any ATs in the config file!",
+			},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			inst := k.NewInstance(t)
+			file := strings.Fields(tt.name)[0]
+			conf := tt.conf
+			if tt.program == "upsd" {
+				conf = inst.Listen() + conf // never the shared port 3493
+				inst.WriteFile(UPSConfName, "")
+				inst.WriteFile(UsersConfName, "")
+			}
+			inst.WriteFile(file, conf)
+			cmd := inst.Command(context.Background(), tt.program, tt.args...)
+			cmd.Env = append(cmd.Env, tt.env...)
+			out, _ := cmd.CombinedOutput() // all of them exit non-zero here
+			real := string(out)
+
+			_, warns, err := parsers[file](strings.NewReader(conf), inst.Path(file))
+			var ours strings.Builder
+			for _, w := range warns {
+				ours.WriteString(w.String() + "\n")
+			}
+			if err != nil {
+				ours.WriteString(err.Error())
+			}
+			for _, p := range tt.phrases {
+				if !strings.Contains(real, p) {
+					t.Errorf("real %s did not log %q; its output:\n%s", tt.program, p, real)
+				}
+				if !strings.Contains(ours.String(), p) {
+					t.Errorf("we do not say %q; our output:\n%s", p, ours.String())
+				}
+			}
+		})
+	}
+}
+
+// TestRealNUTAcceptsGoldens runs our golden inputs through the real 2.8.0
+// programs: the only lines they call invalid are the directives of later
+// NUT, and CERTFILE and CERTREQUEST, which Debian's NSS build of upsd does
+// not know (it is built without client certificate validation).
+func TestRealNUTAcceptsGoldens(t *testing.T) {
+	k := nutref.Require(t)
+	tests := []struct {
+		golden, file, program string
+		args, env             []string
+		later                 []string // directives 2.8.0 reports as invalid
+	}{
+		{"upsd", UpsdConfName, "upsd", []string{"-F"}, nil, []string{"CERTFILE", "CERTREQUEST"}},
+		{"upsmon", UpsmonConfName, "upsmon", []string{"-K"}, nil, []string{
+			"CERTFILE", "OBLBDURATION", "OFFDURATION", "OVERDURATION", "SHUTDOWNEXIT",
+			"POLLFAIL_LOG_THROTTLE_MAX", "ALARMCRITICAL"}},
+		{"upssched", UpsschedConfName, "upssched", nil, []string{"UPSNAME=x@localhost", "NOTIFYTYPE=NONE"}, []string{"DEBUG_MIN"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.golden, func(t *testing.T) {
+			data, err := os.ReadFile(filepath.Join("testdata", "golden", tt.golden+".txtar"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var conf string
+			for _, f := range parseArchive(data).Files {
+				if f.Name == tt.file {
+					conf = string(f.Data)
+				}
+			}
+			inst := k.NewInstance(t)
+			if tt.program == "upsd" {
+				// No LISTEN of ours (they would bind 3493 or resolve names).
+				var keep []string
+				for _, l := range strings.Split(conf, "\n") {
+					if !strings.HasPrefix(l, "LISTEN ") {
+						keep = append(keep, l)
+					}
+				}
+				conf = inst.Listen() + strings.Join(keep, "\n")
+				inst.WriteFile(UPSConfName, "")
+				inst.WriteFile(UsersConfName, "")
+			}
+			inst.WriteFile(tt.file, conf)
+			cmd := inst.Command(context.Background(), tt.program, tt.args...)
+			cmd.Env = append(cmd.Env, tt.env...)
+			out, _ := cmd.CombinedOutput()
+			var invalid []string
+			for _, l := range strings.Split(string(out), "\n") {
+				if _, rest, ok := strings.Cut(l, "invalid directive "); ok {
+					invalid = append(invalid, strings.Fields(rest)[0])
+				}
+				if strings.Contains(l, "not a valid notify event name") || strings.Contains(l, "Invalid notify flag") {
+					invalid = append(invalid, strings.TrimSpace(l))
+				}
+			}
+			// NOTIFYMSG NOTCAL is a later notify type too.
+			want := tt.later
+			if tt.golden == "upsmon" {
+				want = append(want[:len(want):len(want)], "'NOTCAL' is not a valid notify event name")
+			}
+			sort.Strings(invalid)
+			sort.Strings(want)
+			if strings.Join(invalid, "|") != strings.Join(want, "|") {
+				t.Errorf("real %s rejected %q, want %q; its output:\n%s", tt.program, invalid, want, out)
+			}
+		})
+	}
+}
