@@ -88,7 +88,10 @@ func runtimeTable(p *Profile) []int {
 	k := float64(p.PeukertMilli) / 1000
 	for l := range rt {
 		eff := max(l, p.IdleLoad)
-		rt[l] = max(1, int(math.Round(float64(p.RuntimeHalfLoad)*math.Pow(50/float64(eff), k))))
+		r := math.Round(float64(p.RuntimeHalfLoad) * math.Pow(50/float64(eff), k))
+		// At most 10^7 s (115 days) so that charge × runtime fits in an
+		// int64 of nanoseconds.
+		rt[l] = int(max(1, min(r, 1e7)))
 	}
 	return rt
 }
@@ -156,7 +159,9 @@ func (m *model) integrate(t time.Time) {
 		return
 	}
 	m.at = t
-	ns := int64(dt)
+	// Eleven days empty or fill any battery; the cap keeps the integer
+	// arithmetic below from overflowing after a long idle gap.
+	ns := min(int64(dt), 1e15)
 	switch {
 	case m.discharging():
 		m.charge -= ns / m.fullRuntime()

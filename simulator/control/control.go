@@ -11,6 +11,10 @@
 // clock, and if one of those fails later the failure goes to the server's
 // log.
 //
+// An expect statement due now is checked against the device, and a failed
+// expectation is answered with ERR (so "upslab ctl SOCK expect status OB"
+// is a test).
+//
 // Besides the language, the server knows three words: "status" (answers
 // "name: value" lines describing the device, then OK), "help" (the
 // statement words, then OK) and "quit" (closes the connection).
@@ -203,8 +207,24 @@ func (s *server) handle(line string, w *bufio.Writer) (quit bool) {
 			}
 		},
 	}
+	// Expectations are checked against the device: due now, they decide
+	// the answer; later, a failure goes to the log.
+	var failed []string
+	r.OnExpect = func(e script.Event) {
+		if err := simulator.Expect(s.d.State(), e.Cmd.Args); err != nil {
+			if e.At == 0 {
+				failed = append(failed, err.Error())
+			} else {
+				s.logf("control: %q at +%v: %v", e.Cmd.String(), e.At, err)
+			}
+		}
+	}
 	if _, err := r.Apply("", line); err != nil {
 		fmt.Fprintf(w, "ERR %s\n", oneLine(err.Error()))
+		return false
+	}
+	if len(failed) > 0 {
+		fmt.Fprintf(w, "ERR %s\n", oneLine(strings.Join(failed, "; ")))
 		return false
 	}
 	fmt.Fprintln(w, "OK")

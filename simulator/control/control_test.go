@@ -123,3 +123,12 @@ func TestServeUnixSocket(t *testing.T) {
 		t.Errorf("connection still open after Serve returned")
 	}
 }
+
+func TestExpectAnswers(t *testing.T) {
+	d := simulator.New(clock.NewVirtual(clock.Epoch), nil, 1)
+	got := transcript(t, d, "expect status OL\nexpect status OB\nmains off ; expect status OB\nexpect battery.charge < 50\n", nil)
+	want := "OK\nERR status is \"OL\", want \"OB\"\nOK\nERR battery.charge is 100, want < 50\n"
+	if got != want {
+		t.Errorf("got:\n%s\nwant:\n%s", got, want)
+	}
+}
