@@ -1,14 +1,19 @@
 package conf
 
 import (
+	"bufio"
 	"context"
+	"io"
+	"net"
 	"os"
 	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/upslab/upslab/internal/nutref"
+	"github.com/upslab/upslab/stack/parseconf"
 )
 
 // TestRealNUTWording feeds the same bad files to the real NUT 2.8.0
@@ -167,5 +172,70 @@ func TestRealNUTAcceptsGoldens(t *testing.T) {
 				t.Errorf("real %s rejected %q, want %q; its output:\n%s", tt.program, invalid, want, out)
 			}
 		})
+	}
+}
+
+// TestRealUpsdReadsUPSConf serves our ups.conf golden with the real upsd
+// and compares its LIST UPS (names and descriptions, i.e. sections,
+// quoting, escapes and continuation lines) with what we parsed.
+func TestRealUpsdReadsUPSConf(t *testing.T) {
+	k := nutref.Require(t)
+	data, err := os.ReadFile(filepath.Join("testdata", "golden", "ups.txtar"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var conf string
+	for _, f := range parseArchive(data).Files {
+		if f.Name == UPSConfName {
+			conf = string(f.Data)
+		}
+	}
+	inst := k.NewInstance(t)
+	inst.WriteFile(UPSConfName, conf)
+	inst.WriteFile(UpsdConfName, inst.Listen())
+	inst.WriteFile(UsersConfName, "")
+	p := inst.Start(t, "upsd")
+	nutref.WaitPort(t, inst.Addr(), 10*time.Second, p)
+
+	c, err := net.DialTimeout("tcp", inst.Addr(), 5*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(10 * time.Second))
+	if _, err := io.WriteString(c, "LIST UPS\n"); err != nil {
+		t.Fatal(err)
+	}
+	var real []string
+	sc := bufio.NewScanner(c)
+	for sc.Scan() {
+		line := sc.Text()
+		if strings.HasPrefix(line, "END LIST") || strings.HasPrefix(line, "ERR") {
+			break
+		}
+		if w, err := parseconf.Split(line); err == nil && len(w) == 3 && w[0] == "UPS" {
+			real = append(real, w[1]+"="+w[2])
+		}
+	}
+
+	ours, _, err := ParseUPSConf(strings.NewReader(conf), UPSConfName)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want []string
+	for _, u := range ours.UPS {
+		if !u.Complete() || strings.ContainsAny(u.Name, " \t") {
+			continue // upsd skips incomplete ones; a name with a space cannot go on the wire
+		}
+		d := u.Desc
+		if !u.HasDesc {
+			d = "Unavailable"
+		}
+		want = append(want, u.Name+"="+d)
+	}
+	sort.Strings(real)
+	sort.Strings(want)
+	if strings.Join(real, "\n") != strings.Join(want, "\n") {
+		t.Errorf("real upsd lists\n%s\nwe parsed\n%s", strings.Join(real, "\n"), strings.Join(want, "\n"))
 	}
 }
