@@ -17,6 +17,8 @@ import (
 	"github.com/upslab/upslab/drivers/mge"
 	"github.com/upslab/upslab/internal/clock"
 	"github.com/upslab/upslab/internal/nutref"
+	"github.com/upslab/upslab/simulator"
+	"github.com/upslab/upslab/simulator/hidview"
 	"github.com/upslab/upslab/stack/dstate"
 )
 
@@ -347,4 +349,53 @@ func TestRealNUTOptions(t *testing.T) {
 	o := opts(clock.NewVirtual(clock.Epoch))
 	o.OffDelay, o.OnDelay, o.LowBatt = 60, 90, 35
 	compareVars(t, s, nd, o)
+}
+
+// sessionFromView builds a session device out of the simulator's HID view:
+// its descriptor (zero-padded to 1028 bytes for mge-shut 2.8.0's length
+// bug), strings and current feature reports.
+func sessionFromView(t *testing.T, v *hidview.View) *session {
+	t.Helper()
+	base := loadSession(t) // USB device and HID descriptors
+	desc, err := v.ReportDescriptor()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(desc) > 1028 {
+		t.Skipf("simulator descriptor is %d bytes, over mge-shut 2.8.0's 1028", len(desc))
+	}
+	s := &session{
+		device:   base.device,
+		hidDesc:  base.hidDesc,
+		desc:     append(append([]byte(nil), desc...), make([]byte, 1028-len(desc))...),
+		strings:  map[int]string{},
+		features: map[byte][]byte{},
+	}
+	for i := 1; i < 32; i++ {
+		if str, ok := v.String(uint8(i)); ok {
+			s.strings[i] = str
+		}
+	}
+	d, err := hid.Parse(desc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range d.ReportIDs(hid.Feature) {
+		if r, err := v.GetFeature(id); err == nil {
+			s.features[id] = r
+		}
+	}
+	return s
+}
+
+// The simulator's Ellipse ECO 650, read by real NUT 2.8.0 mge-shut and by
+// our subdriver, gives the same variables.
+func TestRealNUTSimulator(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs real NUT")
+	}
+	clk := clock.NewVirtual(clock.Epoch)
+	s := sessionFromView(t, hidview.New(simulator.New(clk, nil, 1)))
+	nd := runRealMGEShut(t, s)
+	compareVars(t, s, nd, opts(clock.NewVirtual(clock.Epoch)))
 }
