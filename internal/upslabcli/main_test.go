@@ -1,6 +1,7 @@
 package upslabcli
 
 import (
+	"flag"
 	"net"
 	"os"
 	"testing"
@@ -16,6 +17,8 @@ func TestMain(m *testing.M) {
 		"upslab": func() { os.Exit(Main(os.Args[1:], os.Stdin, os.Stdout, os.Stderr)) },
 	})
 }
+
+var update = flag.Bool("update", false, "rewrite the cmp golden files in testdata/script from the actual output")
 
 // scriptCmds are the custom testscript commands; other files of this
 // package's tests may add theirs in an init function.
@@ -34,6 +37,7 @@ func TestScript(t *testing.T) {
 	testscript.Run(t, testscript.Params{
 		Dir:                 "testdata/script",
 		RequireExplicitExec: true,
+		UpdateScripts:       *update,
 		Cmds:                scriptCmds,
 		Condition: func(cond string) (bool, error) {
 			if f, ok := scriptConds[cond]; ok {
