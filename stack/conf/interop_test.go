@@ -32,13 +32,19 @@ func TestRealNUTWording(t *testing.T) {
 	}{
 		{
 			name: UpsdConfName, program: "upsd", args: []string{"-F"},
-			conf: "listen 127.0.0.1\nFROBNICATE yes\nACL all 0.0.0.0/0\nACCEPT all\nREJECT all\n",
+			conf: "listen 127.0.0.1\nFROBNICATE yes\nACL all 0.0.0.0/0\nACCEPT all\nREJECT all\n" +
+				"MAXAGE soon\nMAXCONN many\nALLOW_NO_DEVICE maybe\nDISABLE_WEAK_SSL 2\nTRACKINGDELAY -5\n",
 			phrases: []string{
 				"upsd.conf: invalid directive listen 127.0.0.1",
 				"upsd.conf: invalid directive FROBNICATE yes",
 				"ACL in upsd.conf is no longer supported - switch to LISTEN",
 				"ACCEPT in upsd.conf is no longer supported - switch to LISTEN",
 				"REJECT in upsd.conf is no longer supported - switch to LISTEN",
+				"MAXAGE has non numeric value (soon)!",
+				"MAXCONN has non numeric value (many)!",
+				"ALLOW_NO_DEVICE has non numeric and non boolean value (maybe)!",
+				"DISABLE_WEAK_SSL has non boolean value (2)!",
+				"TRACKINGDELAY has non numeric value (-5)!",
 			},
 		},
 		{

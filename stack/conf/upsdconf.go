@@ -1,6 +1,7 @@
 package conf
 
 import (
+	"fmt"
 	"io"
 	"net"
 	"strconv"
@@ -133,9 +134,9 @@ func ParseUpsdConf(r io.Reader, filename string) (*UpsdConf, []Warning, error) {
 				continue
 			}
 			p.extra(l, 2)
-			d, ok := p.secondsArg(l, 1, key)
+			d, ok := p.upsdNumber(l, key, "<seconds>")
 			if ok && d < 0 {
-				p.errAt(l, 1, "%s: expected a number of seconds >= 0, got %s", key, w[1])
+				p.errAt(l, 1, "%sexpected %s <seconds> >= 0, got %s", nutNonNumeric(key, w[1]), key, w[1])
 				ok = false
 			}
 			if ok && key == "MAXAGE" {
@@ -151,20 +152,22 @@ func ParseUpsdConf(r io.Reader, filename string) (*UpsdConf, []Warning, error) {
 			// A number counts as true when it is not 0 (server/conf.c).
 			if n, ok := atoiStrict(w[1]); ok && n >= 0 {
 				c.AllowNoDevice = n != 0
-			} else if v, ok := p.boolArg(l, 1, key); ok {
+			} else if v, ok := parseBool(w[1]); ok {
 				c.AllowNoDevice = v
+			} else {
+				p.errAt(l, 1, "ALLOW_NO_DEVICE has non numeric and non boolean value (%s)!: expected true/false (yes/no, on/off, 1/0)", w[1])
 			}
 		case "MAXCONN":
 			if !p.need(l, 2, "MAXCONN <connections>") {
 				continue
 			}
 			p.extra(l, 2)
-			if n, ok := p.intArg(l, 1, key); ok {
-				if n < 1 {
+			if d, ok := p.upsdNumber(l, key, "<connections>"); ok {
+				if n := int(d / time.Second); n < 1 {
 					// upsd refuses to start with it.
 					p.errAt(l, 1, "MAXCONN: expected at least 1 connection, got %d", n)
 				} else {
-					c.MaxConn = n
+					c.MaxConn = int(d / time.Second)
 				}
 			}
 		case "STATEPATH", "DATAPATH", "CERTFILE", "CERTPATH":
@@ -196,15 +199,17 @@ func ParseUpsdConf(r io.Reader, filename string) (*UpsdConf, []Warning, error) {
 			if n, ok := atoiStrict(w[1]); ok && n >= 0 && n <= 2 {
 				c.CertRequest = n
 			} else {
-				p.errAt(l, 1, "CERTREQUEST: expected 0 (no), 1 (request) or 2 (require), got %s", show(w[1]))
+				p.errAt(l, 1, "%sexpected CERTREQUEST 0 (no), 1 (request) or 2 (require), got %s", nutNonNumeric(key, w[1]), show(w[1]))
 			}
 		case "DISABLE_WEAK_SSL":
 			if !p.need(l, 2, "DISABLE_WEAK_SSL <true|false>") {
 				continue
 			}
 			p.extra(l, 2)
-			if v, ok := p.boolArg(l, 1, key); ok {
+			if v, ok := parseBool(w[1]); ok {
 				c.DisableWeakSSL = v
+			} else {
+				p.errAt(l, 1, "DISABLE_WEAK_SSL has non boolean value (%s)!: expected true/false (yes/no, on/off, 1/0)", w[1])
 			}
 		case "DEBUG_MIN":
 			if !p.need(l, 2, "DEBUG_MIN <level>") {
@@ -248,4 +253,24 @@ func (p *parser) checkListen(l parseconf.Line, ln Listen) bool {
 		return false
 	}
 	return true
+}
+
+// nutNonNumeric is upsd's "X has non numeric value (v)!: " when upsd would
+// say it (the value does not start with a digit), else "".
+func nutNonNumeric(key, v string) string {
+	if v == "" || v[0] < '0' || v[0] > '9' {
+		return fmt.Sprintf("%s has non numeric value (%s)!: ", key, v)
+	}
+	return ""
+}
+
+// upsdNumber reads word 1 as a whole number, returned as seconds.
+func (p *parser) upsdNumber(l parseconf.Line, key, what string) (time.Duration, bool) {
+	v := l.Words[1]
+	n, ok := atoiStrict(v)
+	if !ok {
+		p.errAt(l, 1, "%sexpected %s %s, got %s", nutNonNumeric(key, v), key, what, show(v))
+		return 0, false
+	}
+	return time.Duration(n) * time.Second, true
 }
