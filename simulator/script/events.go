@@ -92,14 +92,18 @@ func (x *expander) stmt(s *Stmt) error {
 		}
 		return nil
 	case KindFlap:
+		off, on := OpMainsOff, OpMainsOn
+		if s.Flapping == "cable" {
+			off, on = OpCableUnplug, OpCableReplug
+		}
 		for i := 0; i < s.Count; i++ {
-			if err := x.emit(Command{Pos: s.Pos, Op: OpMainsOff}); err != nil {
+			if err := x.emit(Command{Pos: s.Pos, Op: off}); err != nil {
 				return err
 			}
 			if err := x.wait(s.Pos, s.Off); err != nil {
 				return err
 			}
-			if err := x.emit(Command{Pos: s.Pos, Op: OpMainsOn}); err != nil {
+			if err := x.emit(Command{Pos: s.Pos, Op: on}); err != nil {
 				return err
 			}
 			if err := x.wait(s.Pos, s.Dur-s.Off); err != nil {

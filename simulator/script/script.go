@@ -146,7 +146,7 @@ const (
 	KindAfter                   // after DUR stmt: wait DUR, then run stmt
 	KindWait                    // wait DUR
 	KindRepeat                  // repeat N { stmts }
-	KindFlap                    // flap N every DUR [off DUR]
+	KindFlap                    // flap [mains|cable] N every DUR [off DUR]
 	KindPulse                   // sag V for DUR / surge V for DUR
 	KindJitter                  // jitter DUR [seed N]
 )
@@ -163,6 +163,9 @@ type Stmt struct {
 	Seed    uint64        // jitter
 	HasSeed bool          // jitter has its own seed
 	Body    []Stmt        // at/after: the one statement; repeat: the body
+	// Flapping is what a flap switches off and on: "mains" (the default)
+	// or "cable".
+	Flapping string
 }
 
 // Script is a parsed script.
@@ -357,6 +360,11 @@ func (p *parser) stmt(depth int, prefixOK bool) (Stmt, error) {
 	case "flap":
 		p.next()
 		s.Kind = KindFlap
+		s.Flapping = "mains"
+		if w := p.peek(); w.kind == tokWord && (w.text == "mains" || w.text == "cable") {
+			s.Flapping = w.text
+			p.next()
+		}
 		n, err := p.count("flap")
 		if err != nil {
 			return Stmt{}, err

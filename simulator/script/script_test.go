@@ -43,6 +43,8 @@ func TestParseAndExpand(t *testing.T) {
 		{"wait", "wait 10m ; mains off", "+10m mains off"},
 		{"flap", "flap 2 every 20s\nmains off",
 			"+0s mains off; +10s mains on; +20s mains off; +30s mains on; +40s mains off"},
+		{"flap cable", "flap cable 2 every 40s", "+0s cable unplug; +20s cable replug; +40s cable unplug; +1m cable replug"},
+		{"flap mains", "flap mains 1 every 2s", "+0s mains off; +1s mains on"},
 		{"flap off time", "flap 1 every 1m off 5s", "+0s mains off; +5s mains on"},
 		{"sag and surge", "sag 170V for 3s ; surge 275V for 2s",
 			"+0s sag-start 170V; +3s sag-end; +3s sag-start 275V; +5s sag-end"},
