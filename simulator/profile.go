@@ -55,6 +55,8 @@ type Profile struct {
 	RechargeSeconds int // s to recharge from empty to 90 % (the last 10 % at half that rate)
 	ReplaceBelow    int // health (% of nominal capacity) below which NeedReplacement is set
 	TestSeconds     int // length of the quick battery test
+	Health          int // % of nominal capacity at start (an aged battery: < 100)
+	Charge          int // % of charge at start
 
 	// Outlets and settings.
 	Outlets      [3]Outlet
@@ -115,6 +117,8 @@ func ecoBase() Profile {
 		RechargeSeconds: 8 * 3600,
 		ReplaceBelow:    50,
 		TestSeconds:     10,
+		Health:          100,
+		Charge:          100,
 
 		// PowerShare outlets not switchable on the 2.8.0 dump (#1468).
 		Outlets:      [3]Outlet{{ID: 1, On: true}, {ID: 2, On: true}, {ID: 3, On: true}},
@@ -235,6 +239,8 @@ var profileKeys = map[string]profileKey{
 	"recharge":                {"s from empty to 90 %", num(1, 1<<24, func(p *Profile) *int { return &p.RechargeSeconds })},
 	"replace.below":           {"health %", num(0, 100, func(p *Profile) *int { return &p.ReplaceBelow })},
 	"test.seconds":            {"s", num(1, 3600, func(p *Profile) *int { return &p.TestSeconds })},
+	"battery.health":          {"% of nominal capacity at start", num(1, 100, func(p *Profile) *int { return &p.Health })},
+	"battery.charge":          {"% at start", num(0, 100, func(p *Profile) *int { return &p.Charge })},
 	"outlet.switchable":       {"yes/no", yesno(func(p *Profile) *bool { return &p.Outlets[0].Switchable })},
 	"outlet.1.switchable":     {"yes/no", yesno(func(p *Profile) *bool { return &p.Outlets[1].Switchable })},
 	"outlet.2.switchable":     {"yes/no", yesno(func(p *Profile) *bool { return &p.Outlets[2].Switchable })},
@@ -332,6 +338,8 @@ func (p *Profile) Validate() error {
 		return fmt.Errorf("battery figures must be positive")
 	case p.TestSeconds <= 0:
 		return fmt.Errorf("test.seconds must be positive")
+	case p.Health < 1 || p.Health > 100 || p.Charge < 0 || p.Charge > 100:
+		return fmt.Errorf("battery.health %d (1..100) or battery.charge %d (0..100) out of range", p.Health, p.Charge)
 	}
 	return nil
 }

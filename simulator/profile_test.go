@@ -17,6 +17,7 @@ transfer.low = 170
 outlet.2.switchable = yes
 outlet.power.choices = 10 25
 runtime.low = 120
+battery.health = 60
 `))
 	if err != nil {
 		t.Fatal(err)
@@ -25,6 +26,10 @@ runtime.low = 120
 		p.NominalVA != 500 || p.NominalWatts != 250 || p.TransferLow != 170 || !p.Outlets[2].Switchable ||
 		len(p.OutletPowers) != 2 || p.RuntimeLow != 120 || p.Manufacturer != "EATON" {
 		t.Errorf("profile %+v", p)
+	}
+	d := New(nil, p, 0)
+	if s := d.State(); s.Health != 60 || s.Charge != 100 || s.Runtime >= 2208 {
+		t.Errorf("aged profile: health %d charge %d runtime %d", s.Health, s.Charge, s.Runtime)
 	}
 	// The base's own values stay when not overridden.
 	if p.RuntimeHalfLoad != 540 {
@@ -38,7 +43,7 @@ runtime.low = 120
 
 func TestParseProfileErrors(t *testing.T) {
 	for src, want := range map[string]string{
-		"voltage = 230":                    `p:1: unknown key "voltage", expected one of base, beeper,`,
+		"voltage = 230":                    `p:1: unknown key "voltage", expected one of base, battery.charge,`,
 		"model 650":                        `p:1: "key = value" expected`,
 		"name = a\nbase = ellipse-eco-650": `p:2: base must come first`,
 		"base = smart-ups":                 `p:1: unknown base profile "smart-ups"`,
