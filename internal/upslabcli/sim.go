@@ -32,7 +32,24 @@ func init() {
 // SimFrontEnd is a way for hosts to reach the device that upslab sim runs:
 // a USB/IP server, SHUT on a pseudo-terminal (--serial), and so on. Each
 // registers itself from an init function in its own file of this package,
-// so that sim.go does not change when one is added.
+// so that sim.go does not change when one is added:
+//
+//	func init() {
+//		RegisterSimFrontEnd(SimFrontEnd{Name: "shut", Flags: func(fs *flag.FlagSet) func(*SimEnv) (func(), error) {
+//			link := fs.String("serial", "", "serve SHUT on this pseudo-terminal `link`")
+//			pad := fs.Bool("pad-descriptor", false, "zero-pad the report descriptor (NUT 2.8.0 mge-shut)")
+//			return func(env *SimEnv) (func(), error) {
+//				if *link == "" {
+//					return nil, nil // not asked for
+//				}
+//				srv, err := startShut(env.Context, env.Device, *link, *pad)
+//				return srv.Close, err
+//			}
+//		}})
+//	}
+//
+// Front-ends start after the device, the script and the control socket,
+// and are stopped (in reverse order) before sim exits.
 type SimFrontEnd struct {
 	// Name identifies the front-end in error messages.
 	Name string
