@@ -255,6 +255,9 @@ func runSim(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	env := &SimEnv{Context: ctx, Device: d, Clock: v, Stdout: stdout, Stderr: stderr,
 		Logf: func(format string, args ...any) { out.line(v.Now(), format, args...) }}
 	for i, st := range starts {
+		if st == nil {
+			continue
+		}
 		stop, err := st(env)
 		if err != nil {
 			return fail("%s: %v", fronts[i].Name, err)
