@@ -80,8 +80,9 @@ func (d *Device) Check(c script.Command) error {
 }
 
 // Apply carries out one script command now (script.Target). A command
-// that fails changes nothing. Expect commands are accepted and ignored:
-// the replay evaluates them.
+// that fails changes nothing. An expect command is evaluated against the
+// device (see Expect) and fails when it does not hold; script runners
+// route expect lines to their OnExpect hook instead of here.
 func (d *Device) Apply(c script.Command) error {
 	if err := d.Check(c); err != nil {
 		return err
@@ -113,7 +114,7 @@ func (d *Device) Apply(c script.Command) error {
 	case script.OpTestStop:
 		return d.StopBatteryTest()
 	case script.OpExpect:
-		return nil
+		return Expect(d.State(), c.Args)
 	}
 	return d.do(func(m *model, _ time.Time) error {
 		switch c.Op {

@@ -466,6 +466,12 @@ func TestCableNoiseFault(t *testing.T) {
 	if !s.CommLost || s.Noise != 2 || d.LineNoise() != 2 || !s.InternalFailure {
 		t.Errorf("state %+v", s)
 	}
+	if err := d.Exec("expect sim.cable unplugged"); err != nil {
+		t.Errorf("expect: %v", err)
+	}
+	if err := d.Exec("expect status OB"); err == nil {
+		t.Errorf("expect status OB held on mains")
+	}
 	exec(t, d, "cable replug", "fault clear")
 	if s := d.State(); s.CommLost || s.InternalFailure {
 		t.Errorf("not cleared: %+v", s)
