@@ -26,8 +26,11 @@
 // runtime <= battery.runtime.low. At 0 % the output goes off; it comes
 // back when mains returns.
 //
-// Delays, as Eaton units do them (NUT's usbhid-ups asks for ondelay >
-// offdelay for that reason): writing DelayBeforeShutdown (n >= 0) and
+// Delays, as Eaton units do them. NUT's usbhid-ups and mge-shut manuals
+// (2.8.0) say offdelay "must be lower than ondelay" and that ondelay is the
+// timer "for the UPS to switch on in case the power returns after the kill
+// power command had been sent but before the actual switch off": both
+// countdowns start when written. Writing DelayBeforeShutdown (n >= 0) and
 // DelayBeforeStartup (n >= 0) each starts its own countdown from the
 // write. When the shutdown countdown ends, the output goes off. When the
 // start countdown ends with the output off, the output comes back if mains

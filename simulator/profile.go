@@ -70,7 +70,9 @@ type Profile struct {
 // ECO 1600 dump).
 //
 // Battery figures are assumptions, calibrated on what real units report:
-// an ECO 650 has one 12 V lead-acid block; real units report 610–3000 s of
+// an ECO 650 has one 12 V 7 Ah lead-acid block (NixOS wiki,
+// "Uninterruptible power supply", whose example is an Ellipse ECO 650);
+// real units report 610–3000 s of
 // runtime at 0–24 % load (issues #1468, #1942: 2156 s at 100 %, 1057 s at
 // 94 %), and Eaton's user manual for the 650/800 says the battery gives its
 // full autonomy after 8 hours of charge (manualarchiveguide.com, Eaton 650
