@@ -1,14 +1,19 @@
 package simulator
 
 import (
+	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/upslab/upslab/internal/clock"
 	"github.com/upslab/upslab/simulator/script"
 )
+
+var update = flag.Bool("update", false, "rewrite the golden timelines in testdata/timelines")
 
 // TestScenarios runs every script in scenarios/ on the device and checks
 // its expect lines against the device state.
@@ -30,6 +35,8 @@ func TestScenarios(t *testing.T) {
 			v := clock.NewVirtual(clock.Epoch)
 			d := New(v, nil, 1)
 			defer d.Stop()
+			var tl strings.Builder
+			d.Watch(func(s State) { fmt.Fprintf(&tl, "%8v %s\n", s.Time.Sub(clock.Epoch), s.Line()) })
 			n := 0
 			r := &script.Runner{Clock: v, Target: d, Seed: 1,
 				OnApply: func(e script.Event, err error) {
@@ -50,6 +57,22 @@ func TestScenarios(t *testing.T) {
 			v.Advance(run.Length() + time.Second)
 			if n == 0 {
 				t.Errorf("scenario has no expect line")
+			}
+			// The device's timeline is a golden file: a change in the
+			// model shows up here as a readable diff.
+			golden := filepath.Join("testdata", "timelines", strings.TrimSuffix(filepath.Base(name), ".ups")+".txt")
+			if *update {
+				os.MkdirAll(filepath.Dir(golden), 0o755)
+				if err := os.WriteFile(golden, []byte(tl.String()), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			want, err := os.ReadFile(golden)
+			if err != nil {
+				t.Fatalf("%v (run with -update to create it)", err)
+			}
+			if tl.String() != string(want) {
+				t.Errorf("timeline differs from %s (run with -update if the change is intended):\n%s", golden, tl.String())
 			}
 		})
 	}
