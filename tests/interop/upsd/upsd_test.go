@@ -175,14 +175,14 @@ func setup(t *testing.T) (*nutref.Kit, *nutref.Instance) {
 	return k, inst
 }
 
-func startDriver(t *testing.T, inst *nutref.Instance) *nutref.Proc {
+func startDriver(t testing.TB, inst *nutref.Instance) *nutref.Proc {
 	p := inst.Start(t, "dummy-ups", "-a", "dummy")
 	nutref.WaitSocket(t, inst.DriverSocket("dummy-ups", "dummy"), 10*time.Second)
 	return p
 }
 
 // waitReady waits until upsd has the driver's dump.
-func waitReady(t *testing.T, addr string) {
+func waitReady(t testing.TB, addr string) {
 	nutref.WaitFor(t, 10*time.Second, func() bool {
 		c, err := net.Dial("tcp", addr)
 		if err != nil {
@@ -197,7 +197,7 @@ func waitReady(t *testing.T, addr string) {
 }
 
 // ourServer runs our upsd in-process on the instance's config.
-func ourServer(t *testing.T, k *nutref.Kit, inst *nutref.Instance) string {
+func ourServer(t testing.TB, k *nutref.Kit, inst *nutref.Instance) string {
 	warn := func(string) {}
 	list, err := upsd.ReadUPSConf(inst.Path("ups.conf"), warn)
 	if err != nil {
