@@ -130,12 +130,6 @@ func ReadConfig(path string, warn func(string)) (*Config, error) {
 	err := confLines(path, warn, func(w []string, _ int) {
 		// Keywords are case-sensitive upper case in 2.8.0, DEBUG_MIN aside.
 		kw := w[0]
-		arg := func() (string, bool) {
-			if len(w) < 2 {
-				return "", false
-			}
-			return w[1], true
-		}
 		switch {
 		case kw == "LISTEN" && len(w) >= 2:
 			la := ListenAddr{Host: w[1], Port: 3493}
@@ -176,9 +170,7 @@ func ReadConfig(path string, warn func(string)) (*Config, error) {
 		case kw == "ACL" || kw == "ACCEPT" || kw == "REJECT":
 			warn(fmt.Sprintf("upsd.conf: %s directive no longer supported - switch to LISTEN", kw))
 		default:
-			if _, ok := arg(); ok || true {
-				warn("upsd.conf: invalid directive " + strings.Join(w, " "))
-			}
+			warn("upsd.conf: invalid directive " + strings.Join(w, " "))
 		}
 	})
 	return c, err

@@ -1,10 +1,5 @@
 package upsd
 
-import (
-	"os/user"
-	"time"
-)
-
-type durationT = time.Duration
+import "os/user"
 
 func lookupUser(name string) (*user.User, error) { return user.Lookup(name) }

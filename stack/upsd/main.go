@@ -14,6 +14,7 @@ import (
 	"strings"
 	"sync"
 	"syscall"
+	"time"
 
 	"github.com/upslab/upslab/stack/protocol"
 )
@@ -282,11 +283,12 @@ func reload(s *Server, confPath string, logf func(string, ...any)) {
 	}
 }
 
-func secs(n int, def interface{ Seconds() float64 }) (d durationT) {
+// secs converts a seconds setting, zero or less meaning def.
+func secs(n int, def time.Duration) time.Duration {
 	if n <= 0 {
-		return durationT(def.Seconds() * 1e9)
+		return def
 	}
-	return durationT(n) * 1e9
+	return time.Duration(n) * time.Second
 }
 
 func checkReadable(path string, logf func(string, ...any)) {
