@@ -32,14 +32,14 @@ type EventKind int
 
 // Event kinds.
 const (
-	Started   EventKind = iota + 1 // a timer was added (or a shared one joined)
-	Cancelled                      // a timer was removed by CANCEL
-	Fired                          // a timer expired: run CMDSCRIPT <name>
-	CancelCmd                      // CANCEL found no timer: run CMDSCRIPT <cmd>
-	Ignored                        // a request was ignored (Text says why)
-	Executed                       // an EXECUTE line ran CMDSCRIPT <cmd> in the client
-	DaemonStarted                  // the timer daemon started
-	DaemonExited                   // the timer daemon left (no timer for Linger)
+	Started       EventKind = iota + 1 // a timer was added (or a shared one joined)
+	Cancelled                          // a timer was removed by CANCEL
+	Fired                              // a timer expired: run CMDSCRIPT <name>
+	CancelCmd                          // CANCEL found no timer: run CMDSCRIPT <cmd>
+	Ignored                            // a request was ignored (Text says why)
+	Executed                           // an EXECUTE line ran CMDSCRIPT <cmd> in the client
+	DaemonStarted                      // the timer daemon started
+	DaemonExited                       // the timer daemon left (no timer for Linger)
 )
 
 // Event is one thing the timer table did. For Fired and CancelCmd the
