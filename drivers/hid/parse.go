@@ -267,13 +267,31 @@ func Parse(desc []byte) (*Descriptor, error) {
 			p.usages = p.usages[:0]
 		case tagEndCollection:
 			if len(p.path) == 0 {
-				return nil, &SyntaxError{start, "end collection without an open collection"}
+				// NUT's 8-bit path length wraps here. Harmless when no
+				// field follows (a stray trailing End Collection);
+				// otherwise NUT would give the following fields empty
+				// paths, so refuse.
+				if mainItemAfter(desc, pos) {
+					return nil, &SyntaxError{start, "end collection without an open collection"}
+				}
+				d.Warnings = append(d.Warnings, fmt.Sprintf("byte %d: end collection without an open collection (ignored)", start))
+				continue
 			}
 			// NUT pops the top node and, when that node was an index
 			// node, the collection usage below it as well.
+			// (A usage of page 0x00FF looks like an index node too, so
+			// NUT also drops the parent of such a collection.)
 			top := p.path[len(p.path)-1]
 			p.path = p.path[:len(p.path)-1]
-			if top&0xFFFF0000 == indexBase && len(p.path) > 0 {
+			if top&0xFFFF0000 == indexBase {
+				if len(p.path) == 0 {
+					// NUT's 8-bit path length wraps here, as above.
+					if mainItemAfter(desc, pos) {
+						return nil, &SyntaxError{start, fmt.Sprintf("end collection of usage 0x%08x pops below the top level (NUT takes page 0x00FF usages for index nodes)", top)}
+					}
+					d.Warnings = append(d.Warnings, fmt.Sprintf("byte %d: end collection of usage 0x%08x pops below the top level (ignored)", start, top))
+					continue
+				}
 				p.path = p.path[:len(p.path)-1]
 			}
 			p.usages = p.usages[:0]
@@ -288,6 +306,13 @@ func Parse(desc []byte) (*Descriptor, error) {
 				count = 256
 			}
 			for c := 0; c < count; c++ {
+				if c > 0 && pos >= len(desc) {
+					// NUT handles the fields after the first one on its
+					// next parser call, which only runs while bytes are
+					// left: a main item that ends the descriptor (an
+					// unterminated, truncated one) yields one field.
+					break
+				}
 				u := p.popUsage()
 				off, err := p.offset(p.reportID, uint8(tag), start)
 				if err != nil {
@@ -370,6 +395,24 @@ func Parse(desc []byte) (*Descriptor, error) {
 		d.Warnings = append(d.Warnings, fmt.Sprintf("%d collection(s) not closed at the end of the descriptor", len(p.path)))
 	}
 	return d.finish()
+}
+
+// mainItemAfter reports whether a main item (Input, Output, Feature or
+// Collection) follows position pos.
+func mainItemAfter(desc []byte, pos int) bool {
+	for pos < len(desc) {
+		prefix := desc[pos]
+		switch prefix & 0xFC {
+		case tagInput, tagOutput, tagFeature, tagCollection:
+			return true
+		}
+		data := pos + 1
+		pos = data + itemSize[prefix&3]
+		if prefix&0xFC == tagLong && itemSize[prefix&3] > 0 && data < len(desc) {
+			pos += int(desc[data]) // long item: first data byte is its size
+		}
+	}
+	return false
 }
 
 func (d *Descriptor) finish() (*Descriptor, error) {
