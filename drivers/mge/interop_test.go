@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io"
+	"os"
 	"strconv"
 	"strings"
 	"sync"
@@ -26,11 +27,11 @@ import (
 // minimal device side of the protocol (spec eaton-hid-shut.md §2), enough
 // for mge-shut's start-up, dump walk and first update.
 type shutDevice struct {
-	s   *session
-	rw  io.ReadWriter
-	br  *bufio.Reader
-	mu  sync.Mutex
-	log []string
+	s *session
+	rw       io.ReadWriter
+	br       *bufio.Reader
+	mu       sync.Mutex
+	log      []string
 }
 
 func (d *shutDevice) logf(format string, args ...any) {
@@ -173,6 +174,9 @@ func runRealMGEShut(t *testing.T, s *session, extra ...string) nutDump {
 	stdout, stderr, err := inst.Output(t, "mge-shut", append([]string{"-a", "eco", "-D", "-d", "1"}, extra...)...)
 	if err != nil {
 		t.Fatalf("mge-shut: %v\nstdout:\n%s\nstderr:\n%s\ndevice: %v", err, stdout, stderr, dev.log)
+	}
+	if os.Getenv("SHOWNUT") != "" {
+		t.Logf("NUT stderr:\n%s", stderr)
 	}
 	d := nutDump{value: map[string]string{}, vars: map[string]string{}}
 	for _, line := range strings.Split(stderr+"\n"+stdout, "\n") {
@@ -398,4 +402,77 @@ func TestRealNUTSimulator(t *testing.T) {
 	s := sessionFromView(t, hidview.New(simulator.New(clk, nil, 1)))
 	nd := runRealMGEShut(t, s)
 	compareVars(t, s, nd, opts(clock.NewVirtual(clock.Epoch)))
+}
+
+// After full updates: ups.alarm and the ALARM status prefix, the alarm
+// items of report 0x03, compared with real NUT 2.8.0. NUT 2.8.0 takes
+// pollfreq with atoi and runs a full update when now > lastpoll+pollfreq,
+// so pollfreq=-1 makes every update of its dump mode a full one.
+func TestRealNUTFullUpdate(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs real NUT")
+	}
+	cases := []struct {
+		name    string
+		reports map[byte]string
+		alarm   string
+	}{
+		{"normal", nil, ""},
+		{"replace battery", map[byte]string{0x01: "01a50000"}, "Replace battery!"},
+		{"shutdown imminent", map[byte]string{0x01: "01300001"}, "Shutdown imminent!"},
+		{"internal failure", map[byte]string{0x01: "01650000"}, "Internal UPS fault!"},
+		{"short circuit and charger voltage", map[byte]string{0x03: "0301000001"}, "Output short circuit! Battery voltage too high!"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			s := loadSession(t)
+			for id, hx := range c.reports {
+				b, _ := hex.DecodeString(hx)
+				s.features[id] = b
+			}
+			nd := runRealMGEShut(t, s, "-x", "pollfreq=-1", "-d", "1")
+			if nd.vars["ups.alarm"] != c.alarm {
+				t.Errorf("NUT ups.alarm %q, case expects %q", nd.vars["ups.alarm"], c.alarm)
+			}
+			f := newFake(s)
+			tab := &dstate.Table{}
+			clk := clock.NewVirtual(clock.Epoch)
+			sd := mge.New(identFake{f}, tab, opts(clk))
+			if err := sd.Init(); err != nil {
+				t.Fatal(err)
+			}
+			if err := sd.Update(false); err != nil {
+				t.Fatal(err)
+			}
+			clk.Advance(3e9)
+			if err := sd.Update(true); err != nil {
+				t.Fatal(err)
+			}
+			for n, want := range nd.vars {
+				if strings.HasPrefix(n, "driver.") || n == "device.type" {
+					continue
+				}
+				got, ok := tab.Get(n)
+				if n == "ups.status" {
+					got = strings.Join(strings.FieldsFunc(got, func(r rune) bool { return r == ' ' }), " ")
+					var w []string
+					for _, x := range strings.Fields(got) {
+						if x != "CHRG" && x != "DISCHRG" {
+							w = append(w, x)
+						}
+					}
+					got = strings.Join(w, " ")
+				}
+				if !ok || got != want {
+					t.Errorf("%s = %q (present %v), NUT 2.8.0: %q", n, got, ok, want)
+				}
+			}
+			for _, v := range tab.Vars() {
+				if _, ok := nd.vars[v.Name]; !ok {
+					t.Errorf("we publish %s = %q, NUT 2.8.0 does not", v.Name, v.Value)
+				}
+			}
+		})
+	}
 }
