@@ -27,11 +27,11 @@ import (
 // minimal device side of the protocol (spec eaton-hid-shut.md §2), enough
 // for mge-shut's start-up, dump walk and first update.
 type shutDevice struct {
-	s *session
-	rw       io.ReadWriter
-	br       *bufio.Reader
-	mu       sync.Mutex
-	log      []string
+	s   *session
+	rw  io.ReadWriter
+	br  *bufio.Reader
+	mu  sync.Mutex
+	log []string
 }
 
 func (d *shutDevice) logf(format string, args ...any) {
