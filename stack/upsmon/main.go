@@ -207,6 +207,9 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if cfg == nil {
 		return code
 	}
+	if cfg.PowerDownFlag != "" {
+		log.log(LevelInfo, "Using power down flag file "+cfg.PowerDownFlag)
+	}
 	if cfg.DebugMin > debug {
 		debug = cfg.DebugMin
 	}
