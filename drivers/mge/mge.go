@@ -100,6 +100,8 @@ type report struct {
 }
 
 // Subdriver is the MGE subdriver bound to one device and one state table.
+// It is not safe for concurrent use: the driver loop serialises Init,
+// Update, Input, InstCmd, Set and KillPower.
 type Subdriver struct {
 	dev  hiddev.Device
 	t    *dstate.Table
