@@ -217,8 +217,12 @@ func (p *parser) popUsage() uint32 {
 // Push/Pop, Delimiter, strings and designators are ignored; a collection
 // whose type byte is 0x80 or more adds an index node [type&0x7f]; a field
 // without a usage is padding and yields no item; bit offsets are counted
-// per (report ID, type) in 8 bits. It never panics: truncated or
-// unbalanced input gives a *SyntaxError with the byte offset.
+// per (report ID, type) in 8 bits. It never panics: a truncated item,
+// collections nested too deep, or an End Collection without a collection
+// before further fields give a *SyntaxError with the byte offset (where
+// NUT would read past its buffer or write past its arrays); what NUT only
+// logs (unclosed collections, a stray trailing End Collection, LogMax
+// re-read unsigned, too many items) goes to Descriptor.Warnings.
 func Parse(desc []byte) (*Descriptor, error) {
 	d := &Descriptor{}
 	if len(desc) >= MaxDescriptorSize {
