@@ -17,6 +17,7 @@ func TestMain(m *testing.M) {
 	testscript.Main(m, map[string]func(){
 		"usbhid-ups": func() { os.Exit(Main(os.Args[1:], os.Stdin, os.Stdout, os.Stderr)) },
 		"mge-shut":   func() { os.Exit(MainAs("mge-shut", os.Args[1:], os.Stdin, os.Stdout, os.Stderr)) },
+		"upsdrvctl":  func() { os.Exit(CtlMain(os.Args[1:], os.Stdin, os.Stdout, os.Stderr)) },
 	})
 }
 
@@ -32,6 +33,7 @@ func TestScripts(t *testing.T) {
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
 			"waitfile": cmdWaitFile,
+			"waitgone": cmdWaitGone,
 			"sock":     cmdSock,
 			"sockwait": cmdSockWait,
 			"simctl":   cmdSimctl,
@@ -52,6 +54,17 @@ func cmdWaitFile(ts *testscript.TestScript, neg bool, args []string) {
 		}
 	}
 	ts.Fatalf("%s did not appear", p)
+}
+
+// waitgone path: wait until path no longer exists.
+func cmdWaitGone(ts *testscript.TestScript, neg bool, args []string) {
+	p := ts.MkAbs(args[0])
+	for end := time.Now().Add(deadline); time.Now().Before(end); time.Sleep(20 * time.Millisecond) {
+		if _, err := os.Stat(p); err != nil {
+			return
+		}
+	}
+	ts.Fatalf("%s is still there", p)
 }
 
 // sock path line [last]: send line to the driver socket and print what
