@@ -92,7 +92,7 @@ Feature: upssched timers
     Then CMDSCRIPT ran "on-battery-now" 1 time
     And CMDSCRIPT ran "on-battery-now" within 6 seconds of the outage
 
-  Scenario: A timer started twice fires once (NUT 2.8.5, issue #3097)
+  Scenario: A timer started twice fires twice, as in every NUT (a documented pitfall)
     Given this upssched.conf:
       """
       CMDSCRIPT upssched-cmd
@@ -100,10 +100,42 @@ Feature: upssched timers
       LOCKFN /run/nut/upssched.lock
       AT ONBATT * START-TIMER onbattwarn 60
       """
+    When mains flaps 1 times every 20 seconds
+    And mains power fails
+    And 5 minutes pass
+    Then CMDSCRIPT ran "onbattwarn" 2 times
+
+  Scenario: START-TIMER-SHARED joins the running timer, so it fires once (NUT 2.8.5)
+    Given this upssched.conf:
+      """
+      CMDSCRIPT upssched-cmd
+      PIPEFN /run/nut/upssched.pipe
+      LOCKFN /run/nut/upssched.lock
+      AT ONBATT * START-TIMER-SHARED onbattwarn 60
+      """
     When mains flaps 2 times every 20 seconds
     And mains power fails
     And 5 minutes pass
     Then CMDSCRIPT ran "onbattwarn" 1 time
+
+  Scenario: CANCEL-TIMER stops every copy of a doubled timer (NUT 2.8.5; 2.8.0 stopped only the first)
+    Given this upssched.conf:
+      """
+      CMDSCRIPT upssched-cmd
+      PIPEFN /run/nut/upssched.pipe
+      LOCKFN /run/nut/upssched.lock
+      AT ONBATT * START-TIMER onbattwarn 120
+      AT LOWBATT * CANCEL-TIMER onbattwarn
+      AT REPLBATT * CANCEL-TIMER onbattwarn
+      """
+    When mains flaps 1 times every 20 seconds
+    And mains power fails
+    And 10 seconds pass
+    And the battery needs replacing
+    And 5 minutes pass
+    Then the timer "onbattwarn" was started 2 times
+    And the timer "onbattwarn" was cancelled 2 times
+    And CMDSCRIPT never ran "onbattwarn"
 
   Scenario: A per-UPS AT line matches the full MONITOR system name only
     Given this upssched.conf:
