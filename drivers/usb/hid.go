@@ -234,9 +234,9 @@ func ReportLengths(desc []byte) (map[byte]int, bool) {
 		}
 		switch b & 0xfc {
 		case 0x74: // Report Size
-			size = int(v)
+			size = int(min(v, 1<<16)) // bounded: no real report is this big
 		case 0x94: // Report Count
-			count = int(v)
+			count = int(min(v, 1<<16))
 		case 0x84: // Report ID
 			id = byte(v)
 			usesIDs = true
