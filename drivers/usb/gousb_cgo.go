@@ -2,6 +2,12 @@
 
 package usb
 
+/*
+#cgo pkg-config: libusb-1.0
+#include <libusb.h>
+*/
+import "C"
+
 import (
 	"context"
 	"errors"
@@ -25,8 +31,12 @@ type Device struct {
 	intf *gousb.Interface
 }
 
-// LibraryVersion describes the USB library, for driver.version.usb.
-func LibraryVersion() string { return "libusb-1.0 (gousb)" }
+// LibraryVersion describes the USB library for driver.version.usb, as NUT
+// 2.8.0 does: "libusb-1.0.26 (API: 0x1000109)".
+func LibraryVersion() string {
+	v := C.libusb_get_version()
+	return fmt.Sprintf("libusb-%d.%d.%d (API: 0x%x)", v.major, v.minor, v.micro, C.LIBUSB_API_VERSION)
+}
 
 // newContext wraps gousb.NewContext, which panics when libusb cannot start
 // (no /dev/bus/usb in a container, for example).
