@@ -163,15 +163,6 @@ func parseBool(s string) (v, ok bool) {
 	return false, false
 }
 
-// boolArg reads word i of l as a NUT boolean.
-func (p *parser) boolArg(l parseconf.Line, i int, what string) (bool, bool) {
-	v, ok := parseBool(l.Words[i])
-	if !ok {
-		p.errAt(l, i, "%s: expected true/false (yes/no, on/off, 1/0), got %s", what, show(l.Words[i]))
-	}
-	return v, ok
-}
-
 // extra warns about words after the last one a directive uses.
 func (p *parser) extra(l parseconf.Line, used int) {
 	if len(l.Words) > used {
