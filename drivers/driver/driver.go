@@ -118,6 +118,8 @@ type Driver struct {
 	started  bool
 	stopped  bool
 	reader   bool
+	// drainAtPoll: read queued input reports at each poll.
+	drainAtPoll bool
 }
 
 // New returns a driver for sd on dev, publishing into t. Call Init, then
@@ -209,6 +211,9 @@ func (d *Driver) tick() {
 	if d.stopped {
 		return
 	}
+	if d.drainAtPoll && !d.gone {
+		d.drainInput()
+	}
 	d.poll()
 	d.timer = d.clk.AfterFunc(d.opts.PollInterval, d.tick)
 }
@@ -276,26 +281,22 @@ func (d *Driver) reconnect() bool {
 	return true
 }
 
-// notifierOf finds a device's ability to signal input reports; usb.HID
-// exposes it through a Notifier method since it has NotifyInput always.
-func notifierOf(dev hiddev.Device) hiddev.InputNotifier {
-	if n, ok := dev.(interface{ Notifier() hiddev.InputNotifier }); ok {
-		return n.Notifier()
-	}
-	if n, ok := dev.(hiddev.InputNotifier); ok {
-		return n
-	}
-	return nil
-}
-
 // watchInput arranges for interrupt reports of dev to reach the subdriver;
-// the caller holds d.mu.
+// the caller holds d.mu. A device that can notify gets a callback; on a
+// virtual clock a device that cannot is read at each poll (a goroutine
+// waiting on it would spin: nothing arrives while virtual time stands
+// still); otherwise a goroutine waits on the interrupt pipe.
 func (d *Driver) watchInput(dev hiddev.Device) {
+	d.drainAtPoll = false
 	if d.opts.PollOnly {
 		return
 	}
-	if n := notifierOf(dev); n != nil {
+	if n, ok := dev.(hiddev.InputNotifier); ok {
 		n.NotifyInput(func() { d.clk.AfterFunc(0, d.HandleInput) })
+		return
+	}
+	if _, virtual := d.clk.(*clock.Virtual); virtual {
+		d.drainAtPoll = true
 		return
 	}
 	if !d.reader {
@@ -313,6 +314,11 @@ func (d *Driver) HandleInput() {
 	if d.stopped || d.gone {
 		return
 	}
+	d.drainInput()
+}
+
+// drainInput reads the queued input reports; the caller holds d.mu.
+func (d *Driver) drainInput() {
 	for i := 0; i < 64; i++ { // NUT takes at most one report per loop; bound ours
 		r, err := d.dev.ReadInput(0)
 		if err != nil {
@@ -347,8 +353,13 @@ func (d *Driver) readLoop() {
 			d.clk.Sleep(d.opts.PollInterval)
 			continue
 		}
+		start := d.clk.Now()
 		r, err := dev.ReadInput(d.opts.PollInterval)
 		switch {
+		case errors.Is(err, hiddev.ErrTimeout) && d.clk.Since(start) < d.opts.PollInterval/2:
+			// A device that does not wait (or a clock it does not
+			// share): wait here instead of spinning.
+			d.clk.Sleep(d.opts.PollInterval - d.clk.Since(start))
 		case err == nil:
 			d.mu.Lock()
 			if !d.stopped && d.dev == dev {

@@ -230,3 +230,28 @@ func TestDefaultCode(t *testing.T) {
 		t.Error("DefaultCode mapping")
 	}
 }
+
+// plainDev cannot notify (like usb.HID over real hardware).
+type plainDev struct{ fakeDev }
+
+func (p *plainDev) NotifyInput() {} // not hiddev.InputNotifier: wrong signature on purpose
+
+func TestInputWithoutNotifierOnVirtualClock(t *testing.T) {
+	clk := clock.NewVirtual(clock.Epoch)
+	tbl := &dstate.Table{}
+	dev := &plainDev{}
+	sd := &fakeSD{clk: clk, start: clk.Now(), t: tbl}
+	d := New(dev, sd, tbl, clk, Options{})
+	if err := d.Init(); err != nil {
+		t.Fatal(err)
+	}
+	d.Start()
+	defer d.Stop()
+	sd.log = nil
+	dev.inputs = append(dev.inputs, []byte{0x01, 0x02})
+	clk.Advance(2 * time.Second)
+	// No goroutine spins on the device: the report is read at the poll.
+	check(t, sd.log, `
+		2.0s input 01 02
+		2.0s update(false)`)
+}

@@ -22,8 +22,10 @@ func init() { OpenSim = openSim }
 
 // SimHID is the simulated Ellipse ECO as the driver sees it: the host side
 // (usb.HID) of the simulator's USB device, which can also signal queued
-// interrupt reports through the HID view, so a loop on a virtual clock
-// reacts to them at once.
+// interrupt reports through the HID view (hiddev.InputNotifier), so a loop
+// on a virtual clock reacts to them at once. A plain usb.HID cannot
+// notify: the driver then reads the interrupt pipe in a goroutine (real
+// clock) or at each poll (virtual clock).
 type SimHID struct {
 	*usb.HID
 	Device *simulator.Device
@@ -33,10 +35,6 @@ type SimHID struct {
 
 // NotifyInput forwards to the HID view.
 func (s *SimHID) NotifyInput(f func()) { s.View.NotifyInput(f) }
-
-// Notifier returns s: unlike a plain usb.HID (whose Conn, usbdev.Device,
-// cannot notify), the simulated device can, through its view.
-func (s *SimHID) Notifier() hiddev.InputNotifier { return s }
 
 // NewSim builds a simulated Ellipse ECO 650 on clk (seed 1) behind the
 // simulator's USB device, opened with the same control transfers as real

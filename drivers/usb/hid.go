@@ -337,25 +337,6 @@ func (h *HID) ReadInput(timeout time.Duration) ([]byte, error) {
 	return buf[:n], nil
 }
 
-// NotifyInput forwards to the Conn when it can signal queued input
-// reports (the simulator's in-memory device), so HID implements
-// hiddev.InputNotifier exactly when its Conn does; see Notifier.
-func (h *HID) NotifyInput(f func()) {
-	if n, ok := h.c.(hiddev.InputNotifier); ok {
-		n.NotifyInput(f)
-	}
-}
-
-// Notifier returns h as a hiddev.InputNotifier when its Conn can notify,
-// else nil. Use it rather than a type assertion on *HID, which always has
-// the method.
-func (h *HID) Notifier() hiddev.InputNotifier {
-	if _, ok := h.c.(hiddev.InputNotifier); ok {
-		return h
-	}
-	return nil
-}
-
 // String reads string descriptor index as ASCII, like libusb's
 // get_string_descriptor_ascii (characters outside ASCII become '?'): the
 // language list (index 0) is read once, then the string in the first
