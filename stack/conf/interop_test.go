@@ -3,6 +3,7 @@ package conf
 import (
 	"bufio"
 	"context"
+	"fmt"
 	"io"
 	"net"
 	"os"
@@ -243,5 +244,69 @@ func TestRealUpsdReadsUPSConf(t *testing.T) {
 	sort.Strings(want)
 	if strings.Join(real, "\n") != strings.Join(want, "\n") {
 		t.Errorf("real upsd lists\n%s\nwe parsed\n%s", strings.Join(real, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+// TestRealUpsdUsers serves our upsd.users golden with the real upsd and
+// checks, user by user, that LOGIN and PRIMARY are granted exactly when
+// our parse says the user holds "login" and "master" (both need no
+// driver). This pins the upsmon primary/secondary/master/slave rules,
+// quoted passwords and the user without a password.
+func TestRealUpsdUsers(t *testing.T) {
+	k := nutref.Require(t)
+	data, err := os.ReadFile(filepath.Join("testdata", "golden", "users.txtar"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var users string
+	for _, f := range parseArchive(data).Files {
+		if f.Name == UsersConfName {
+			users = string(f.Data)
+		}
+	}
+	ours, _, err := ParseUsersConf(strings.NewReader(users), UsersConfName)
+	if err != nil {
+		t.Fatal(err)
+	}
+	inst := k.NewInstance(t)
+	inst.WriteFile(UPSConfName, "[d]\n\tdriver = dummy-ups\n\tport = d.dev\n")
+	inst.WriteFile(UpsdConfName, inst.Listen())
+	inst.WriteFile(UsersConfName, users)
+	p := inst.Start(t, "upsd")
+	nutref.WaitPort(t, inst.Addr(), 10*time.Second, p)
+
+	for _, u := range ours.Users {
+		t.Run(u.Name, func(t *testing.T) {
+			c, err := net.DialTimeout("tcp", inst.Addr(), 5*time.Second)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer c.Close()
+			c.SetDeadline(time.Now().Add(10 * time.Second))
+			pw := u.Password
+			if !u.HasPassword {
+				pw = "x"
+			}
+			fmt.Fprintf(c, "USERNAME %s\nPASSWORD %s\nLOGIN d\nPRIMARY d\n", parseconf.Quote(u.Name), parseconf.Quote(pw))
+			r := bufio.NewReader(c)
+			var replies []string
+			for range 4 {
+				line, err := r.ReadString('\n')
+				if err != nil {
+					t.Fatalf("after %q: %v", replies, err)
+				}
+				replies = append(replies, strings.TrimSpace(line))
+			}
+			want := []string{"OK", "OK", "ERR ACCESS-DENIED", "ERR ACCESS-DENIED"}
+			if u.HasPassword && u.Can("login") {
+				want[2] = "OK"
+			}
+			if u.HasPassword && u.Can("master") {
+				want[3] = "OK PRIMARY-GRANTED"
+			}
+			if strings.Join(replies, "|") != strings.Join(want, "|") {
+				t.Errorf("real upsd answered %q, our parse predicts %q", replies, want)
+			}
+		})
 	}
 }
