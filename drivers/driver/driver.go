@@ -291,7 +291,11 @@ func (d *Driver) watchInput(dev hiddev.Device) {
 	if d.opts.PollOnly {
 		return
 	}
-	if n, ok := dev.(hiddev.InputNotifier); ok {
+	n, _ := dev.(hiddev.InputNotifier)
+	if nf, ok := dev.(interface{ Notifier() hiddev.InputNotifier }); ok && n == nil {
+		n = nf.Notifier() // a usb.HID whose Conn can notify
+	}
+	if n != nil {
 		n.NotifyInput(func() { d.clk.AfterFunc(0, d.HandleInput) })
 		return
 	}

@@ -337,6 +337,18 @@ func (h *HID) ReadInput(timeout time.Duration) ([]byte, error) {
 	return buf[:n], nil
 }
 
+// Notifier returns the Conn's ability to signal queued interrupt reports
+// (the simulator's in-memory device has it) as a hiddev.InputNotifier, or
+// nil when the Conn cannot notify (real hardware). HID itself has no
+// NotifyInput method on purpose: code that finds notifiers by type
+// assertion must not mistake a real device for one that notifies.
+func (h *HID) Notifier() hiddev.InputNotifier {
+	if n, ok := h.c.(hiddev.InputNotifier); ok {
+		return n
+	}
+	return nil
+}
+
 // String reads string descriptor index as ASCII, like libusb's
 // get_string_descriptor_ascii (characters outside ASCII become '?'): the
 // language list (index 0) is read once, then the string in the first
