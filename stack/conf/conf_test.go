@@ -294,3 +294,34 @@ func TestLoadPermissions(t *testing.T) {
 func loadUsers(p string) ([]Warning, error)  { _, w, err := LoadUsersConf(p); return w, err }
 func loadUpsmon(p string) ([]Warning, error) { _, w, err := LoadUpsmonConf(p); return w, err }
 func loadUpsd(p string) ([]Warning, error)   { _, w, err := LoadUpsdConf(p); return w, err }
+
+func TestAllowNoDeviceWith(t *testing.T) {
+	for _, tt := range []struct {
+		file bool
+		env  string
+		want bool
+	}{
+		{false, "", false}, {true, "", true}, {false, "true", true}, {false, "Yes", true},
+		{false, "1x", true}, {true, "off", false}, {true, "0", false}, {true, "maybe", true}, {false, "maybe", false},
+	} {
+		c := &UpsdConf{AllowNoDevice: tt.file}
+		if got := c.AllowNoDeviceWith(func(string) string { return tt.env }); got != tt.want {
+			t.Errorf("file %v env %q: %v, want %v", tt.file, tt.env, got, tt.want)
+		}
+	}
+}
+
+func TestMatching(t *testing.T) {
+	c, _, err := ParseUpsschedConf(strings.NewReader("CMDSCRIPT /c\nPIPEFN /p\nLOCKFN /l\n"+
+		"AT ONBATT * START-TIMER a 5\nAT ONBATT ups@h EXECUTE b\nAT ONLINE * CANCEL-TIMER a\nAT onbatt ups@other EXECUTE c\n"), "upssched.conf")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []int
+	for _, a := range c.Matching("ups@h", "ONBATT") {
+		got = append(got, a.Line)
+	}
+	if !reflect.DeepEqual(got, []int{4, 5}) {
+		t.Errorf("Matching lines %v", got)
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -273,4 +274,27 @@ func (p *parser) upsdNumber(l parseconf.Line, key, what string) (time.Duration, 
 		return 0, false
 	}
 	return time.Duration(n) * time.Second, true
+}
+
+// AllowNoDeviceWith returns AllowNoDevice after the environment variable
+// ALLOW_NO_DEVICE, which wins over upsd.conf when it reads as a boolean.
+// upsd 2.8.0 compares only a prefix, case-insensitively ("TRUE", "YES",
+// "ON", "1" / "FALSE", "NO", "OFF", "0"), so "1x" and "yesterday" are true;
+// anything else leaves the file's value. getenv is os.Getenv when nil.
+func (c *UpsdConf) AllowNoDeviceWith(getenv func(string) string) bool {
+	if getenv == nil {
+		getenv = os.Getenv
+	}
+	v := strings.ToUpper(getenv("ALLOW_NO_DEVICE"))
+	for _, p := range []string{"TRUE", "YES", "ON", "1"} {
+		if strings.HasPrefix(v, p) {
+			return true
+		}
+	}
+	for _, p := range []string{"FALSE", "NO", "OFF", "0"} {
+		if strings.HasPrefix(v, p) {
+			return false
+		}
+	}
+	return c.AllowNoDevice
 }

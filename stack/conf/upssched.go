@@ -171,3 +171,15 @@ func (p *parser) at(c *UpsschedConf, l parseconf.Line) {
 	}
 	c.At = append(c.At, a)
 }
+
+// Matching returns the AT lines that apply to an event, in file order:
+// upssched runs every one of them.
+func (c *UpsschedConf) Matching(upsname, notifyType string) []At {
+	var out []At
+	for _, a := range c.At {
+		if a.Matches(upsname, notifyType) {
+			out = append(out, a)
+		}
+	}
+	return out
+}
