@@ -324,6 +324,10 @@ func (l *Lab) Events() []Event { return l.events }
 // Listen registers f to see each event as it is recorded.
 func (l *Lab) Listen(f func(Event)) { l.listeners = append(l.listeners, f) }
 
+// Record adds an event from outside the lab (a script runner, a test) to
+// the timeline at the current time.
+func (l *Lab) Record(e Event) { l.record(e) }
+
 func (l *Lab) record(e Event) {
 	e.At = l.Now()
 	l.events = append(l.events, e)

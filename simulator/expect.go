@@ -1,11 +1,18 @@
 package simulator
 
 import (
+	"errors"
 	"fmt"
 	"sort"
 	"strconv"
 	"strings"
 )
+
+// ErrHostLevel is returned by Expect for expectations about the hosts
+// (expect shutdown, expect no shutdown, expect notify ONBATT 2, expect
+// cmdscript NAME, expect timer NAME): only a replay through the whole
+// stack can evaluate them; the device alone skips them.
+var ErrHostLevel = errors.New("expectation about the hosts, not the device (evaluated by upslab replay)")
 
 // Expect evaluates the words of a script's expect statement against the
 // device state s. Two forms are understood:
@@ -21,6 +28,14 @@ import (
 func Expect(s State, args []string) error {
 	if len(args) == 0 {
 		return fmt.Errorf("empty expect")
+	}
+	switch args[0] {
+	case "shutdown", "no", "notify", "cmdscript", "timer":
+		return fmt.Errorf("expect %s: %w", strings.Join(args, " "), ErrHostLevel)
+	case "sim.status": // the device's own status, as the replay spells it
+		args = append([]string{"status"}, args[1:]...)
+	case "output": // output on|off
+		args = append([]string{"sim.output"}, args[1:]...)
 	}
 	if args[0] == "status" {
 		want := append([]string(nil), args[1:]...)
