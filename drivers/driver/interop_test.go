@@ -1,8 +1,11 @@
 package driver
 
 import (
+	"bufio"
 	"bytes"
 	"context"
+	"net"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -36,7 +39,8 @@ func (s *syncBuffer) String() string {
 func TestInteropRealUpsd(t *testing.T) {
 	k := nutref.Require(t)
 	inst := k.NewInstance(t)
-	inst.WriteFile("ups.conf", "[eco]\n\tdriver = usbhid-ups\n\tport = sim\n\tdesc = \"simulated Ellipse ECO\"\n")
+	ctl := filepath.Join(inst.StatePath, "ctl")
+	inst.WriteFile("ups.conf", "[eco]\n\tdriver = usbhid-ups\n\tport = sim\n\tsimcontrol = "+ctl+"\n\tdesc = \"simulated Ellipse ECO\"\n")
 	inst.WriteFile("upsd.conf", inst.Listen())
 	inst.WriteFile("upsd.users", "[admin]\n\tpassword = secret\n\tactions = SET\n\tinstcmds = ALL\n")
 	t.Setenv("NUT_CONFPATH", inst.ConfPath)
@@ -54,7 +58,7 @@ func TestInteropRealUpsd(t *testing.T) {
 		}
 	})
 	nutref.WaitSocket(t, inst.DriverSocket("usbhid-ups", "eco"), 10*time.Second)
-	inst.Start(t, "upsd")
+	upsd := inst.Start(t, "upsd")
 	nutref.WaitPort(t, inst.Addr(), 10*time.Second)
 
 	var last string
@@ -99,4 +103,36 @@ func TestInteropRealUpsd(t *testing.T) {
 		t.Fatalf("upsrw battery.charge.low=30: %v\n%s", err, out)
 	}
 	nutref.WaitFor(t, 10*time.Second, func() bool { return upsc("battery.charge.low") == "30" })
+
+	// A pulled cable: our driver sends DATASTALE, real upsd reports it.
+	simctl(t, ctl, "cable unplug")
+	nutref.WaitFor(t, 10*time.Second, func() bool { return upsc("ups.status") == "Error: Data stale" })
+	simctl(t, ctl, "cable replug")
+	nutref.WaitFor(t, 10*time.Second, func() bool { return upsc("ups.status") == "OL" })
+
+	// upsd restarts: NUT 2.8.0 drivers abort at their next broadcast
+	// (daemons.md §6.4); ours keep serving the new upsd.
+	upsd.Stop()
+	upsd = inst.Start(t, "upsd")
+	nutref.WaitPort(t, inst.Addr(), 10*time.Second)
+	simctl(t, ctl, "mains off")
+	nutref.WaitFor(t, 10*time.Second, func() bool { return strings.HasPrefix(upsc("ups.status"), "OB") })
+}
+
+// simctl sends one command to the simulator's control socket.
+func simctl(t *testing.T, path, cmd string) {
+	t.Helper()
+	c, err := net.Dial("unix", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(5 * time.Second))
+	if _, err := c.Write([]byte(cmd + "\n")); err != nil {
+		t.Fatal(err)
+	}
+	l, err := bufio.NewReader(c).ReadString('\n')
+	if err != nil || strings.TrimSpace(l) != "OK" {
+		t.Fatalf("simctl %s: %q, %v", cmd, l, err)
+	}
 }
