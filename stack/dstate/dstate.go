@@ -58,6 +58,7 @@ type Table struct {
 	cmds      map[string]string
 	stale     bool
 	listeners []func(Change)
+	frozen    map[string]bool // by lower-case name; see Freeze
 }
 
 func key(s string) string { return strings.ToLower(s) }
@@ -89,7 +90,7 @@ func (t *Table) Set(name, value string) bool {
 		t.vars = map[string]*Var{}
 	}
 	v := t.vars[key(name)]
-	if v != nil && strings.EqualFold(v.Value, value) {
+	if v != nil && (strings.EqualFold(v.Value, value) || t.frozen[key(name)]) {
 		return false
 	}
 	if v == nil {
@@ -99,6 +100,18 @@ func (t *Table) Set(name, value string) bool {
 	v.Value = value
 	t.emit("SETINFO", name, value)
 	return true
+}
+
+// Freeze makes an existing variable immutable, as NUT's ST_FLAG_IMMUTABLE
+// does for a driver's override.* settings (NUT issue #737): later Set and
+// Del calls leave it as it is. Reset thaws everything.
+func (t *Table) Freeze(name string) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.frozen == nil {
+		t.frozen = map[string]bool{}
+	}
+	t.frozen[key(name)] = true
 }
 
 // Get returns a variable's value.
@@ -134,7 +147,7 @@ func copyVar(v *Var) Var {
 func (t *Table) Del(name string) bool {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	if _, ok := t.vars[key(name)]; !ok {
+	if _, ok := t.vars[key(name)]; !ok || t.frozen[key(name)] {
 		return false
 	}
 	delete(t.vars, key(name))
@@ -332,6 +345,7 @@ func (t *Table) Reset() {
 	t.vars = nil
 	t.cmds = nil
 	t.stale = false
+	t.frozen = nil
 }
 
 // Dump returns the table as NUT 2.8.0 drivers dump it (without DUMPDONE).
