@@ -272,7 +272,8 @@ func (s *settings) apply(t *dstate.Table, key, val string, flag bool, fromConf b
 		}
 	}
 	if rest, ok := strings.CutPrefix(key, "override."); ok && !flag {
-		t.Set(rest, val) // NUT also makes it immutable; see README
+		t.Set(rest, val)
+		t.Freeze(rest) // NUT's ST_FLAG_IMMUTABLE: the device cannot change it
 		return nil
 	}
 	if rest, ok := strings.CutPrefix(key, "default."); ok && !flag {
