@@ -99,8 +99,9 @@ func fatalf(format string, args ...any) error {
 	return &exitError{1, fmt.Sprintf(format, args...)}
 }
 
-// logger writes NUT-style log lines: messages as they are, debug lines
-// with the time since start and the level.
+// logger writes NUT-style log lines (common.c vupslog): the message, and
+// with debugging on (-D) every line, message or debug, starts with the
+// seconds since start; debug lines carry their level as "[D1] ".
 type logger struct {
 	mu    sync.Mutex
 	w     io.Writer
@@ -109,21 +110,22 @@ type logger struct {
 	clk   clock.Clock
 }
 
-func (l *logger) logf(format string, args ...any) {
+func (l *logger) write(msg string) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	fmt.Fprintf(l.w, strings.TrimRight(format, "\n")+"\n", args...)
+	if l.level > 0 {
+		el := l.clk.Since(l.start)
+		fmt.Fprintf(l.w, "%4d.%06d\t", int(el/time.Second), int(el%time.Second/time.Microsecond))
+	}
+	fmt.Fprintf(l.w, "%s\n", strings.TrimRight(msg, "\n"))
 }
 
+func (l *logger) logf(format string, args ...any) { l.write(fmt.Sprintf(format, args...)) }
+
 func (l *logger) debugf(level int, format string, args ...any) {
-	if level > l.level {
-		return
+	if level <= l.level {
+		l.write(fmt.Sprintf("[D%d] ", level) + fmt.Sprintf(format, args...))
 	}
-	el := l.clk.Since(l.start)
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	fmt.Fprintf(l.w, "%4d.%06d\t[D%d] %s\n", int(el/time.Second), int(el%time.Second/time.Microsecond), level,
-		strings.TrimRight(fmt.Sprintf(format, args...), "\n"))
 }
 
 // Main is usbhid-ups: args are the arguments without the program name.
