@@ -9,6 +9,7 @@ import (
 	"os/signal"
 	"os/user"
 	"path/filepath"
+	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -411,9 +412,14 @@ func run(ctx context.Context, prog string, args []string, stdout, stderr io.Writ
 		case 'V':
 			return &exitError{0, ""}
 		case 'L':
-			for k, v := range knownVars {
+			names := make([]string, 0, len(knownVars))
+			for k := range knownVars {
+				names = append(names, k)
+			}
+			sort.Strings(names)
+			for _, k := range names {
 				kind := "FLAG"
-				if v {
+				if knownVars[k] {
 					kind = "VALUE"
 				}
 				fmt.Fprintf(stdout, "%s %s \"\"\n", kind, k)
