@@ -2,6 +2,7 @@ package conf
 
 import (
 	"fmt"
+	"io/fs"
 	"strings"
 )
 
@@ -52,6 +53,9 @@ type Warning struct {
 	File string
 	Line int // 0 when the whole file is meant
 	Msg  string
+	// Mode is the file's mode for the permission warning of PermWarning
+	// (so a daemon can word it as its NUT counterpart does), 0 otherwise.
+	Mode fs.FileMode
 }
 
 func (w Warning) String() string {

@@ -72,7 +72,7 @@ func PermWarning(path string, mode fs.FileMode) (Warning, bool) {
 			who = "group and others"
 		}
 	}
-	return Warning{File: path, Msg: fmt.Sprintf(
+	return Warning{File: path, Mode: mode, Msg: fmt.Sprintf(
 		"this file holds passwords and is readable by %s (mode %04o): fix it with chmod 0600 %s (owned by the user the daemon runs as)",
 		who, perm, path)}, true
 }

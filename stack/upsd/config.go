@@ -1,38 +1,18 @@
 package upsd
 
-// This file reads upsd.conf, ups.conf and upsd.users with the rules of
-// daemons.md §2–§4. It is deliberately self-contained: the shared config
-// package (stack/conf) was being written at the same time; switch to it
-// once it covers these three files, and delete this file.
+// This file adapts stack/conf's typed ups.conf and upsd.users to what the
+// server looks things up in. The files themselves are parsed by stack/conf
+// only (one parser per file in the project); upsd.conf is used as
+// *conf.UpsdConf directly by Main.
 
 import (
 	"fmt"
-	"os"
-	"strconv"
+	"io"
+	"io/fs"
 	"strings"
 
-	"github.com/upslab/upslab/stack/parseconf"
+	"github.com/upslab/upslab/stack/conf"
 )
-
-// ListenAddr is one LISTEN directive.
-type ListenAddr struct {
-	Host string
-	Port int
-}
-
-// Config is upsd.conf.
-type Config struct {
-	Listen         []ListenAddr
-	MaxAge         int // seconds, default 15
-	TrackingDelay  int // seconds, default 3600
-	AllowNoDevice  bool
-	MaxConn        int // 0: default
-	StatePath      string
-	DataPath       string
-	CertFile       string
-	DisableWeakSSL bool
-	DebugMin       int
-}
 
 // UPSConf is one ups.conf section as upsd sees it.
 type UPSConf struct {
@@ -40,7 +20,32 @@ type UPSConf struct {
 	HasDesc                  bool
 }
 
-// User is one upsd.users section.
+// UPSFromConf returns the sections upsd serves, in file order: complete
+// ones (driver and port set), and of names that differ only in case the
+// first, as upsd 2.8.0's ups_create ignores the later one (stack/conf
+// warns about both cases, in NUT's words).
+func UPSFromConf(c *conf.UPSConf) []UPSConf {
+	var out []UPSConf
+	if c == nil {
+		return out
+	}
+next:
+	for _, u := range c.UPS {
+		if !u.Complete() {
+			continue
+		}
+		for _, o := range out {
+			if strings.EqualFold(o.Name, u.Name) {
+				continue next
+			}
+		}
+		out = append(out, UPSConf{Name: u.Name, Driver: u.Driver, Port: u.Port, Desc: u.Desc, HasDesc: u.HasDesc})
+	}
+	return out
+}
+
+// User is one upsd.users section, in the form the server checks: action
+// and command names lower-cased into sets.
 type User struct {
 	Name     string
 	Password string
@@ -51,6 +56,54 @@ type User struct {
 
 // Users is the parsed upsd.users, in file order.
 type Users []*User
+
+// UsersFromConf converts stack/conf's upsd.users. The "upsmon primary" and
+// "upsmon secondary" lines are already expanded by stack/conf into the
+// actions they grant (login, master, fsd / login).
+func UsersFromConf(c *conf.UsersConf) Users {
+	var us Users
+	if c == nil {
+		return us
+	}
+	for _, cu := range c.Users {
+		u := &User{Name: cu.Name, Password: cu.Password, HasPass: cu.HasPassword,
+			Actions: map[string]bool{}, InstCmds: map[string]bool{}}
+		for _, a := range cu.Actions {
+			u.Actions[strings.ToLower(a)] = true
+		}
+		for _, c := range cu.InstCmds {
+			u.InstCmds[strings.ToLower(c)] = true
+		}
+		us = append(us, u)
+	}
+	return us
+}
+
+// ParseUsers reads an upsd.users from r (name is used in messages): the
+// users, stack/conf's warnings, and its error (a conf.ErrorList naming
+// file:line for lines that were skipped). Like upsd, the users that could
+// be read are returned even with an error.
+func ParseUsers(r io.Reader, name string) (Users, []conf.Warning, error) {
+	c, warns, err := conf.ParseUsersConf(r, name)
+	return UsersFromConf(c), warns, err
+}
+
+// ReadUsers loads the upsd.users at path, passing every warning and every
+// line-level error to warn as upsd logs them, and returns an error only
+// when the file cannot be read.
+//
+// Deprecated: kept for callers written before stack/conf; use ParseUsers,
+// or conf.LoadUsersConf and UsersFromConf.
+func ReadUsers(path string, warn func(string)) (Users, error) {
+	c, warns, err := conf.LoadUsersConf(path)
+	if c == nil {
+		return nil, err
+	}
+	for _, l := range confLog(warns, err) {
+		warn(l)
+	}
+	return UsersFromConf(c), nil
+}
 
 func (us Users) find(name string) *User {
 	for _, u := range us {
@@ -66,250 +119,75 @@ func (us Users) find(name string) *User {
 // section with that exact name decides; a user without a password never
 // matches; action names compare case-insensitively.
 func (us Users) CheckAction(user, pass string, hasUser, hasPass bool, action string) bool {
-	if !hasUser || !hasPass {
-		return false
-	}
-	u := us.find(user)
-	if u == nil || !u.HasPass || u.Password != pass {
-		return false
-	}
-	return u.Actions[strings.ToLower(action)]
+	u := us.authUser(user, pass, hasUser, hasPass)
+	return u != nil && u.Actions[strings.ToLower(action)]
 }
 
 // CheckInstCmd is user_checkinstcmd: the command, or "all", must be listed.
 func (us Users) CheckInstCmd(user, pass string, hasUser, hasPass bool, cmd string) bool {
+	u := us.authUser(user, pass, hasUser, hasPass)
+	return u != nil && (u.InstCmds[strings.ToLower(cmd)] || u.InstCmds["all"])
+}
+
+// authUser returns the user if the session's USERNAME and PASSWORD match.
+func (us Users) authUser(user, pass string, hasUser, hasPass bool) *User {
 	if !hasUser || !hasPass {
-		return false
+		return nil
 	}
 	u := us.find(user)
 	if u == nil || !u.HasPass || u.Password != pass {
-		return false
+		return nil
 	}
-	return u.InstCmds[strings.ToLower(cmd)] || u.InstCmds["all"]
+	return u
 }
 
-// confLines tokenizes a file and calls f for each line (with its number);
-// parse errors are reported through warn, as NUT logs them and goes on.
-func confLines(path string, warn func(string), f func(words []string, line int)) error {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return err
+// confLog renders stack/conf's findings as upsd's log lines. Warnings are
+// logged as their Msg, which is NUT's own text where NUT has one
+// ("upsd.conf: invalid directive FOO bar", "Unrecognized user setting
+// foo"); the permission warning is upsd 2.8.0's "<file> is world readable"
+// when others can read the file, and stack/conf's chmod hint (with the file
+// name) when only the group can (upsd says nothing then). Errors are lines upsd would also
+// skip or misread; they keep their file:line[:col] and NUT's wording
+// ("MAXAGE has non numeric value (abc)!: ...").
+func confLog(warns []conf.Warning, err error) []string {
+	var out []string
+	for _, w := range warns {
+		out = append(out, warningText(w))
 	}
-	var tok parseconf.Tokenizer
-	emit := func(l parseconf.Line) {
-		if l.Err != nil {
-			warn(fmt.Sprintf("Parse error: %s:%d: %s", path, l.Num, nutParseMsg(l.Err)))
-			return
+	if err == nil {
+		return out
+	}
+	if l, ok := err.(conf.ErrorList); ok {
+		for _, e := range l {
+			out = append(out, e.Error())
 		}
-		f(l.Words, l.Num)
+		return out
 	}
-	tok.Feed(data, emit)
-	tok.Flush(emit)
-	return nil
+	return append(out, err.Error())
 }
 
-func nutParseMsg(err error) string {
-	if err == parseconf.ErrHashInQuotes {
-		return "Unbalanced word due to unescaped # in quotes"
+func warningText(w conf.Warning) string {
+	switch {
+	case w.Mode == 0:
+		return w.Msg
+	case w.Mode.Perm()&0o004 != 0:
+		return w.File + " is world readable"
 	}
-	return err.Error()
+	return w.String()
 }
 
-func parseBool(s string) bool {
-	switch strings.ToLower(s) {
-	case "true", "yes", "on", "1":
-		return true
+// loadConf runs a conf.LoadX and logs what it found. It fails only when
+// the file cannot be opened, with upsd's wording for a missing file.
+func loadConf[T any](path string, load func(string) (*T, []conf.Warning, error), logf func(string, ...any)) (*T, error) {
+	c, warns, err := load(path)
+	if c == nil {
+		if err == nil {
+			err = fs.ErrInvalid
+		}
+		return nil, fmt.Errorf("Can't open %s: %s", path, sysErrText(err))
 	}
-	n, err := strconv.Atoi(s)
-	return err == nil && n > 0
-}
-
-// ReadConfig parses upsd.conf. Unknown directives are warned about.
-func ReadConfig(path string, warn func(string)) (*Config, error) {
-	c := &Config{MaxAge: 15, TrackingDelay: 3600}
-	err := confLines(path, warn, func(w []string, _ int) {
-		// Keywords are case-sensitive upper case in 2.8.0, DEBUG_MIN aside.
-		kw := w[0]
-		switch {
-		case kw == "LISTEN" && len(w) >= 2:
-			la := ListenAddr{Host: w[1], Port: 3493}
-			if len(w) >= 3 {
-				if p, err := strconv.Atoi(w[2]); err == nil {
-					la.Port = p
-				}
-			}
-			c.Listen = append(c.Listen, la)
-		case kw == "MAXAGE" && len(w) >= 2:
-			if w[1] == "" || w[1][0] < '0' || w[1][0] > '9' {
-				warn(fmt.Sprintf("MAXAGE has non numeric value (%s)!", w[1]))
-				return
-			}
-			c.MaxAge = atoi(w[1])
-		case kw == "TRACKINGDELAY" && len(w) >= 2:
-			if w[1] == "" || w[1][0] < '0' || w[1][0] > '9' {
-				warn(fmt.Sprintf("TRACKINGDELAY has non numeric value (%s)!", w[1]))
-				return
-			}
-			c.TrackingDelay = atoi(w[1])
-		case kw == "ALLOW_NO_DEVICE" && len(w) >= 2:
-			c.AllowNoDevice = parseBool(w[1])
-		case kw == "MAXCONN" && len(w) >= 2:
-			c.MaxConn = atoi(w[1])
-		case kw == "STATEPATH" && len(w) >= 2:
-			c.StatePath = w[1]
-		case kw == "DATAPATH" && len(w) >= 2:
-			c.DataPath = w[1]
-		case kw == "CERTFILE" && len(w) >= 2:
-			c.CertFile = w[1]
-		case kw == "DISABLE_WEAK_SSL" && len(w) >= 2:
-			c.DisableWeakSSL = parseBool(w[1])
-		case strings.EqualFold(kw, "DEBUG_MIN") && len(w) >= 2:
-			c.DebugMin = atoi(w[1])
-		case kw == "CERTPATH" || kw == "CERTIDENT" || kw == "CERTREQUEST":
-			// NSS-build directives: accepted and unused by our crypto/tls build.
-		case kw == "ACL" || kw == "ACCEPT" || kw == "REJECT":
-			warn(fmt.Sprintf("upsd.conf: %s directive no longer supported - switch to LISTEN", kw))
-		default:
-			warn("upsd.conf: invalid directive " + strings.Join(w, " "))
-		}
-	})
-	return c, err
-}
-
-// ReadUPSConf parses ups.conf, keeping driver, port and desc of each
-// section (the only keys upsd reads). Incomplete sections are dropped
-// with NUT's warning; duplicates (case-insensitive) are an error.
-func ReadUPSConf(path string, warn func(string)) ([]UPSConf, error) {
-	var out []UPSConf
-	var cur *UPSConf
-	var ferr error
-	flush := func() {
-		if cur == nil {
-			return
-		}
-		if cur.Driver == "" || cur.Port == "" {
-			warn(fmt.Sprintf("Warning: ignoring incomplete configuration for UPS [%s]", cur.Name))
-		} else {
-			out = append(out, *cur)
-		}
-		cur = nil
+	for _, l := range confLog(warns, err) {
+		logf("%s", l)
 	}
-	err := confLines(path, warn, func(w []string, _ int) {
-		if len(w) == 1 && len(w[0]) >= 2 && w[0][0] == '[' && w[0][len(w[0])-1] == ']' {
-			flush()
-			name := w[0][1 : len(w[0])-1]
-			for _, u := range out {
-				if strings.EqualFold(u.Name, name) && ferr == nil {
-					ferr = fmt.Errorf("UPS name [%s] is already in use!", name)
-				}
-			}
-			cur = &UPSConf{Name: name}
-			return
-		}
-		if cur == nil || len(w) < 3 || w[1] != "=" {
-			return
-		}
-		switch w[0] {
-		case "driver":
-			cur.Driver = w[2]
-		case "port":
-			cur.Port = w[2]
-		case "desc":
-			cur.Desc, cur.HasDesc = w[2], true
-		}
-	})
-	flush()
-	if err != nil {
-		return nil, err
-	}
-	return out, ferr
-}
-
-// ReadUsers parses upsd.users.
-func ReadUsers(path string, warn func(string)) (Users, error) {
-	var users Users
-	var cur *User
-	add := func(key, val string) {
-		switch strings.ToLower(key) {
-		case "password":
-			if cur.HasPass {
-				warn("Ignoring duplicate password for " + cur.Name)
-				return
-			}
-			cur.Password, cur.HasPass = val, true
-		case "actions":
-			cur.Actions[strings.ToLower(val)] = true
-		case "instcmds":
-			cur.InstCmds[strings.ToLower(val)] = true
-		case "upsmon":
-			switch strings.ToLower(val) {
-			case "master", "primary":
-				cur.Actions["login"] = true
-				cur.Actions["master"] = true
-				cur.Actions["fsd"] = true
-			case "slave", "secondary":
-				cur.Actions["login"] = true
-			default:
-				warn("Unknown upsmon type " + val)
-			}
-		case "allowfrom":
-			warn("allowfrom in upsd.users is no longer used")
-		default:
-			warn("Unrecognized user setting " + key)
-		}
-	}
-	err := confLines(path, warn, func(w []string, _ int) {
-		if len(w) == 1 && len(w[0]) >= 2 && w[0][0] == '[' && w[0][len(w[0])-1] == ']' {
-			name := w[0][1 : len(w[0])-1]
-			if users.find(name) != nil {
-				warn("Ignoring duplicate user " + name)
-				cur = &User{Name: name, Actions: map[string]bool{}, InstCmds: map[string]bool{}} // detached
-				return
-			}
-			cur = &User{Name: name, Actions: map[string]bool{}, InstCmds: map[string]bool{}}
-			users = append(users, cur)
-			return
-		}
-		if cur == nil || strings.EqualFold(w[0], "user") {
-			return
-		}
-		if len(w) >= 3 && w[1] == "=" {
-			for _, v := range w[2:] {
-				if v == "=" {
-					continue
-				}
-				add(w[0], v)
-			}
-			return
-		}
-		if len(w) >= 2 {
-			for _, v := range w[1:] {
-				add(w[0], v)
-			}
-		}
-	})
-	return users, err
-}
-
-// atoi is C's atoi: a leading integer, else 0.
-func atoi(s string) int {
-	s = strings.TrimLeft(s, " \t\n\v\f\r")
-	end := 0
-	if end < len(s) && (s[end] == '-' || s[end] == '+') {
-		end++
-	}
-	for end < len(s) && s[end] >= '0' && s[end] <= '9' {
-		end++
-	}
-	n, err := strconv.Atoi(s[:end])
-	if err != nil {
-		if ne, ok := err.(*strconv.NumError); ok && ne.Err == strconv.ErrRange {
-			if strings.HasPrefix(s, "-") {
-				return -1 << 31
-			}
-			return 1<<31 - 1
-		}
-		return 0
-	}
-	return n
+	return c, nil
 }

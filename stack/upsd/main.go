@@ -14,14 +14,14 @@ import (
 	"strings"
 	"sync"
 	"syscall"
-	"time"
 
+	"github.com/upslab/upslab/stack/conf"
 	"github.com/upslab/upslab/stack/protocol"
 )
 
 // Compiled-in defaults, as Debian's NUT build.
 const (
-	DefaultConfPath  = "/etc/nut"
+	DefaultConfPath  = conf.DefaultConfPath
 	DefaultStatePath = "/run/nut"
 )
 
@@ -80,7 +80,7 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			logf("Fatal error: -%s is no longer supported - use LISTEN in upsd.conf", f.Name)
 		}
 	})
-	confPath := envOr("NUT_CONFPATH", DefaultConfPath)
+	confPath := conf.ConfPath(os.Getenv)
 	statePath := envOr("NUT_STATEPATH", DefaultStatePath)
 	pidDir := envOr("NUT_ALTPIDPATH", statePath)
 	pidFile := filepath.Join(pidDir, "upsd.pid")
@@ -112,18 +112,19 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		logf("Not switching to user %s: privilege dropping is not implemented by this upsd", *user)
 	}
 
-	confFile := filepath.Join(confPath, "upsd.conf")
-	if _, err := os.Stat(confFile); err != nil {
+	confFile := filepath.Join(confPath, conf.UpsdConfName)
+	if fi, err := os.Stat(confFile); err != nil {
 		return fatal("%v", err)
+	} else if w, bad := conf.PermWarning(confFile, fi.Mode()); bad && fi.Mode().Perm()&0o004 != 0 {
+		// upsd.conf may hold CERTIDENT's database password; upsd 2.8.0
+		// warns only when others can read it.
+		logf("%s", warningText(w))
 	}
-	warn := func(s string) { logf("%s", s) }
-	cfg, err := ReadConfig(confFile, warn)
+	cfg, err := loadConf(confFile, conf.LoadUpsdConf, logf)
 	if err != nil {
 		return fatal("%v", err)
 	}
-	if v := os.Getenv("ALLOW_NO_DEVICE"); v != "" {
-		cfg.AllowNoDevice = parseBool(v)
-	}
+	cfg.AllowNoDevice = cfg.AllowNoDeviceWith(os.Getenv)
 	if cfg.StatePath != "" {
 		statePath = cfg.StatePath
 	}
@@ -131,18 +132,19 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	s := New(nil)
 	s.Logf = logf
 	s.StatePath = statePath
-	s.MaxAge = secs(cfg.MaxAge, DefaultMaxAge)
-	s.TrackingDelay = secs(cfg.TrackingDelay, DefaultTrackingDelay)
+	s.MaxAge = cfg.MaxAge
+	s.TrackingDelay = cfg.TrackingDelay
 	s.MaxConn = cfg.MaxConn
 
-	// Listeners: LISTEN lines, else 127.0.0.1 and ::1 on 3493.
+	// Listeners: LISTEN lines, else 127.0.0.1 and ::1 on 3493 (-4 and -6
+	// keep only the default of their family).
 	addrs := cfg.Listen
 	if len(addrs) == 0 {
-		if !*only6 {
-			addrs = append(addrs, ListenAddr{"127.0.0.1", protocol.DefaultPort})
-		}
-		if !*only4 {
-			addrs = append(addrs, ListenAddr{"::1", protocol.DefaultPort})
+		for _, a := range conf.DefaultListen {
+			v6 := strings.Contains(a.Addr, ":")
+			if v6 && !*only4 || !v6 && !*only6 {
+				addrs = append(addrs, a)
+			}
 		}
 	}
 	var lns []net.Listener
@@ -153,12 +155,12 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		} else if *only6 {
 			network = "tcp6"
 		}
-		l, err := net.Listen(network, net.JoinHostPort(a.Host, strconv.Itoa(a.Port)))
+		l, err := net.Listen(network, a.HostPort())
 		if err != nil {
-			logf("not listening on %s port %d: %v", a.Host, a.Port, err)
+			logf("not listening on %s port %s: %v", a.Addr, a.Port, err)
 			continue
 		}
-		logf("listening on %s port %d", a.Host, a.Port)
+		logf("listening on %s port %s", a.Addr, a.Port)
 		lns = append(lns, l)
 	}
 	if len(lns) == 0 {
@@ -171,39 +173,29 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}()
 	checkReadable(statePath, logf)
 
-	upsFile := filepath.Join(confPath, "ups.conf")
-	list, err := ReadUPSConf(upsFile, warn)
+	upsc, err := loadConf(filepath.Join(confPath, conf.UPSConfName), conf.LoadUPSConf, logf)
 	if err != nil {
-		if os.IsNotExist(err) {
-			return fatal("Fatal error: Can't open %s: %v", upsFile, sysErrText(err))
-		}
 		return fatal("Fatal error: %v", err)
 	}
+	list := UPSFromConf(upsc)
 	if len(list) == 0 && !cfg.AllowNoDevice {
 		return fatal("Fatal error: at least one UPS must be defined in ups.conf")
 	}
 	s.SetUPS(list)
 	s.Start()
 
-	d, path, derr := protocol.LoadDescriptions(cfg.DataPath)
+	d, _, derr := protocol.LoadDescriptions(cfg.DataPath)
 	if derr != nil {
 		logf("%s", derr)
-	} else {
-		_ = path
 	}
 	s.Descriptions = d
 
-	usersFile := filepath.Join(confPath, "upsd.users")
-	if _, err := os.Stat(usersFile); err != nil {
-		return fatal("%v", err)
-	}
-	checkReadable(usersFile, logf)
-	checkReadable(confFile, logf)
-	users, err := ReadUsers(usersFile, warn)
+	// LoadUsersConf checks the mode: upsd's "<file> is world readable".
+	usersc, err := loadConf(filepath.Join(confPath, conf.UsersConfName), conf.LoadUsersConf, logf)
 	if err != nil {
 		return fatal("%v", err)
 	}
-	s.SetUsers(users)
+	s.SetUsers(UsersFromConf(usersc))
 	if cfg.CertFile != "" {
 		tc, err := loadCert(cfg.CertFile, cfg.DisableWeakSSL)
 		if err != nil {
@@ -262,35 +254,26 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 // SIGHUP (daemons.md §5).
 func reload(s *Server, confPath string, logf func(string, ...any)) {
 	logf("SIGHUP: reloading configuration")
-	warn := func(m string) { logf("%s", m) }
-	cfg, err := ReadConfig(filepath.Join(confPath, "upsd.conf"), warn)
-	if err != nil {
+	if _, err := loadConf(filepath.Join(confPath, conf.UpsdConfName), conf.LoadUpsdConf, logf); err != nil {
 		logf("Reload failed: %v", err)
 		return
 	}
-	if list, err := ReadUPSConf(filepath.Join(confPath, "ups.conf"), warn); err == nil {
-		s.SetUPS(list)
-	} else {
-		logf("%v", err)
-	}
 	// MAXAGE and TRACKINGDELAY keep their start-up values (the Server's
 	// limits are fixed once it serves).
-	_ = cfg
-	if us, err := ReadUsers(filepath.Join(confPath, "upsd.users"), warn); err == nil {
-		s.SetUsers(us)
+	if c, err := loadConf(filepath.Join(confPath, conf.UPSConfName), conf.LoadUPSConf, logf); err == nil {
+		s.SetUPS(UPSFromConf(c))
+	} else {
+		logf("%v", err)
+	}
+	if c, err := loadConf(filepath.Join(confPath, conf.UsersConfName), conf.LoadUsersConf, logf); err == nil {
+		s.SetUsers(UsersFromConf(c))
 	} else {
 		logf("%v", err)
 	}
 }
 
-// secs converts a seconds setting, zero or less meaning def.
-func secs(n int, def time.Duration) time.Duration {
-	if n <= 0 {
-		return def
-	}
-	return time.Duration(n) * time.Second
-}
-
+// checkReadable is upsd's check on the state path, which holds the driver
+// sockets.
 func checkReadable(path string, logf func(string, ...any)) {
 	fi, err := os.Stat(path)
 	if err == nil && fi.Mode().Perm()&0o004 != 0 {

@@ -97,12 +97,9 @@ func newTestEnv(t *testing.T) *testEnv {
 		Vars: map[string]string{"ups.status": "UPS status", "battery.charge": "Battery charge (percent of full)"},
 		Cmds: map[string]string{"load.off": "Turn off the load immediately"},
 	}
-	dir := t.TempDir()
-	p := filepath.Join(dir, "upsd.users")
-	os.WriteFile(p, []byte(testUsers), 0o600)
-	us, err := ReadUsers(p, func(string) {})
-	if err != nil {
-		t.Fatal(err)
+	us, warns, err := ParseUsers(strings.NewReader(testUsers), "upsd.users")
+	if err != nil || len(warns) > 0 {
+		t.Fatal(err, warns)
 	}
 	s.SetUsers(us)
 	s.SetUPS([]UPSConf{{Name: "nodriver", Driver: "dummy-ups", Port: "x.dev", Desc: "Driver not started", HasDesc: true}})

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/upslab/upslab/internal/nutref"
+	"github.com/upslab/upslab/stack/conf"
 	"github.com/upslab/upslab/stack/protocol"
 	"github.com/upslab/upslab/stack/upsd"
 )
@@ -198,15 +199,16 @@ func waitReady(t testing.TB, addr string) {
 
 // ourServer runs our upsd in-process on the instance's config.
 func ourServer(t testing.TB, k *nutref.Kit, inst *nutref.Instance) string {
-	warn := func(string) {}
-	list, err := upsd.ReadUPSConf(inst.Path("ups.conf"), warn)
+	upsc, _, err := conf.LoadUPSConf(inst.Path("ups.conf"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	users, err := upsd.ReadUsers(inst.Path("upsd.users"), warn)
+	list := upsd.UPSFromConf(upsc)
+	usersc, _, err := conf.LoadUsersConf(inst.Path("upsd.users"))
 	if err != nil {
 		t.Fatal(err)
 	}
+	users := upsd.UsersFromConf(usersc)
 	s := upsd.New(nil)
 	s.StatePath = inst.StatePath
 	d, _, err := protocol.LoadDescriptions(filepath.Join(k.Root, "usr", "share", "nut"))
