@@ -40,7 +40,19 @@
 // wrappers that read /etc/nut/nut.conf and exec the real programs in lib/nut/,
 // so [Kit.Bin] returns lib/nut/upsd and lib/nut/upsmon; the drivers also live
 // in lib/nut/. upsdrvctl looks for drivers in the compiled-in /lib/nut unless
-// ups.conf sets "driverpath" (use [Kit.DriverPath]).
+// ups.conf sets "driverpath" (use [Kit.DriverPath]). upsmon 2.8.0 ignores
+// NUT_ALTPIDPATH and tries /run/nut/upsmon.pid (it carries on without), so
+// "upsmon -c fsd" needs "-P <pid>"; upsd and the drivers write their PID files
+// in the state path, but only with -FF, not -F. The clients print "Init SSL
+// without certificate database" on stderr at every start (Debian builds them
+// with NSS): compare stdout alone ([Instance.Output]).
+//
+// Processes do not outlive their test: Stop kills the whole process group
+// (upsmon's unprivileged child included); at the end of the test any process
+// carrying the instance's environment marker is killed (a driver that
+// "upsdrvctl start" backgrounded, upssched's timer daemon); on Linux a
+// started program dies with the test binary; and a process left over by a
+// test binary that died anyway is killed by the next NewInstance.
 //
 // The programs are wall-clock processes, so these tests wait in real time;
 // keep each one well under 20 seconds.

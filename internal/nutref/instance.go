@@ -53,6 +53,7 @@ type Instance struct {
 // processes are stopped, when the test ends.
 func (k *Kit) NewInstance(t testing.TB) *Instance {
 	t.Helper()
+	reapOrphans()
 	base := os.TempDir()
 	if len(base) > 40 { // testscript and friends set long TMPDIRs
 		base = "/tmp"
@@ -132,7 +133,8 @@ func (inst *Instance) DriverSocket(driver, ups string) string {
 //
 // NUT_CONFPATH, NUT_STATEPATH, NUT_ALTPIDPATH, LD_LIBRARY_PATH (the kit's
 // libraries first), PYTHONPATH (python3-nut's PyNUT first) and a marker used
-// to find stray processes at cleanup. It does not return the whole
+// to find stray processes at cleanup (with the test binary's PID, so that a
+// later run can end them if this one dies without cleaning up). It does not return the whole
 // environment, so it can be copied into a testscript environment without
 // clobbering PATH or HOME.
 func (inst *Instance) Env() []string {
@@ -143,6 +145,7 @@ func (inst *Instance) Env() []string {
 		"LD_LIBRARY_PATH=" + prependList(inst.Kit.LibraryPath(), os.Getenv("LD_LIBRARY_PATH")),
 		"PYTHONPATH=" + prependList(inst.Kit.PythonPath(), os.Getenv("PYTHONPATH")),
 		markerVar + "=" + inst.Dir,
+		ownerVar + "=" + strconv.Itoa(os.Getpid()),
 	}
 }
 

@@ -25,7 +25,7 @@ func startServer(t *testing.T) (*nutref.Kit, *nutref.Instance) {
 	inst.WriteFile("eco.dev", string(dev))
 	inst.WriteFile("ups.conf", "[eco]\n\tdriver = dummy-ups\n\tport = eco.dev\n\tdesc = \"Ellipse ECO 650\"\n")
 	inst.WriteFile("upsd.conf", inst.Listen())
-	inst.WriteFile("upsd.users", "[admin]\n\tpassword = secret\n\tactions = SET\n\tinstcmds = ALL\n")
+	inst.WriteFile("upsd.users", "[admin]\n\tpassword = secret\n\tactions = SET\n\tinstcmds = ALL\n\tupsmon primary\n")
 
 	drv := inst.Start(t, "dummy-ups", "-a", "eco")
 	nutref.WaitSocket(t, inst.DriverSocket("dummy-ups", "eco"), 10*time.Second, drv)
@@ -153,14 +153,12 @@ func TestReapStray(t *testing.T) {
 			t.Fatalf("upsdrvctl start: %v\n%s", err, out)
 		}
 		nutref.WaitSocket(t, inst.DriverSocket("dummy-ups", "eco"), 10*time.Second)
-		b, err := os.ReadFile(filepath.Join(inst.StatePath, "dummy-ups-eco.pid"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		pid, err = strconv.Atoi(strings.TrimSpace(string(b)))
-		if err != nil {
-			t.Fatal(err)
-		}
+		// The PID file may still be empty right after the socket appears.
+		nutref.WaitFor(t, 5*time.Second, func() bool {
+			b, _ := os.ReadFile(filepath.Join(inst.StatePath, "dummy-ups-eco.pid"))
+			pid, _ = strconv.Atoi(strings.TrimSpace(string(b)))
+			return pid > 0
+		})
 	})
 	if pid == 0 {
 		t.Fatal("no driver PID")
@@ -172,4 +170,29 @@ func TestReapStray(t *testing.T) {
 		b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
 		return err != nil || strings.Contains(string(b), ") Z ")
 	})
+}
+
+// TestUpsmon checks that real upsmon runs from the kit and logs into real
+// upsd. Note: upsmon 2.8.0 ignores NUT_ALTPIDPATH for its PID file (it
+// tries /run/nut/upsmon.pid and carries on), so "upsmon -c fsd" needs
+// "-P <pid>" in tests.
+func TestUpsmon(t *testing.T) {
+	_, inst := startServer(t)
+	inst.WriteFile("upsmon.conf", strings.Join([]string{
+		"MONITOR " + inst.Target("eco") + " 1 admin secret primary",
+		"MINSUPPLIES 1",
+		"SHUTDOWNCMD \"/bin/true\"",
+		"POLLFREQ 1",
+		"POWERDOWNFLAG " + filepath.Join(inst.StatePath, "killpower"),
+		"",
+	}, "\n"))
+	mon := inst.Start(t, "upsmon", "-D")
+	nutref.WaitFor(t, 15*time.Second, func() bool {
+		return strings.Contains(mon.Log(), "Logged into UPS eco@") // a -D message
+	}, mon)
+	// Every client login shows in upsd's LIST CLIENT.
+	nutref.WaitFor(t, 10*time.Second, func() bool {
+		out, _, err := inst.Output(t, "upsc", "-c", inst.Target("eco"))
+		return err == nil && strings.Contains(out, "127.0.0.1")
+	}, mon)
 }

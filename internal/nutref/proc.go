@@ -61,7 +61,7 @@ func (inst *Instance) Start(t testing.TB, name string, args ...string) *Proc {
 	cmd.Dir = inst.Dir
 	cmd.Stdout = logf
 	cmd.Stderr = logf
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.SysProcAttr = procAttr()
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("nutref: start %s: %v", name, err)
 	}
