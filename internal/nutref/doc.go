@@ -42,8 +42,8 @@
 // in lib/nut/. upsdrvctl looks for drivers in the compiled-in /lib/nut unless
 // ups.conf sets "driverpath" (use [Kit.DriverPath]). upsmon 2.8.0 ignores
 // NUT_ALTPIDPATH and tries /run/nut/upsmon.pid (it carries on without), so
-// "upsmon -c fsd" needs "-P <pid>"; upsd and the drivers write their PID files
-// in the state path, but only with -FF, not -F. The clients print "Init SSL
+// "upsmon -c fsd" needs "-P <pid>" ([Proc.PID]); upsd writes upsd.pid in the
+// state path only with -FF, and a driver kept in the foreground writes none. The clients print "Init SSL
 // without certificate database" on stderr at every start (Debian builds them
 // with NSS): compare stdout alone ([Instance.Output]).
 //
