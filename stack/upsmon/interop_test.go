@@ -205,3 +205,79 @@ func TestInteropSequence(t *testing.T) {
 	}
 	t.Logf("real NUT calls:\n%s", strings.Join(want, "\n"))
 }
+
+// TestInteropBadConfig: an unknown UPS, a wrong password and an unreachable
+// upsd give the same log lines from our upsmon as from real upsmon, and
+// neither exits.
+func TestInteropBadConfig(t *testing.T) {
+	k := nutref.Require(t)
+	ours := ourBin(t)
+	inst := k.NewInstance(t)
+	inst.WriteFile("ups.conf", "[dummy]\n\tdriver = dummy-ups\n\tport = ok.dev\n")
+	inst.WriteFile("ok.dev", "ups.status: OL\n")
+	inst.WriteFile("upsd.conf", inst.Listen())
+	inst.WriteFile("upsd.users", "[admin]\n\tpassword = pass\n\tupsmon primary\n")
+	inst.Start(t, "dummy-ups", "-a", "dummy")
+	nutref.WaitSocket(t, inst.DriverSocket("dummy-ups", "dummy"), 10*time.Second)
+	inst.Start(t, "upsd")
+	nutref.WaitPort(t, inst.Addr(), 10*time.Second)
+	inst.WriteFile("upsmon.conf", fmt.Sprintf(`MONITOR %s 0 admin pass secondary
+MONITOR %s 0 admin wrong secondary
+MONITOR far@127.0.0.1:1 0 admin pass secondary
+MINSUPPLIES 0
+NOCOMMWARNTIME 1
+SHUTDOWNCMD "true"
+`, inst.Target("nosuch"), inst.Target("dummy")))
+
+	run := func(path string, alt string) (*exec.Cmd, *bytes.Buffer) {
+		var log bytes.Buffer
+		args := []string{"-F", "-D"}
+		if os.Geteuid() == 0 {
+			args = append(args, "-u", "root")
+		}
+		c := exec.Command(path, args...)
+		// Separate PID files so the two do not see each other.
+		c.Env = append(append(os.Environ(), inst.Env()...), "NUT_ALTPIDPATH="+alt, "NUT_STATEPATH="+alt)
+		c.Stdout, c.Stderr = &log, &log
+		c.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+		c.WaitDelay = 2 * time.Second
+		if err := c.Start(); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = syscall.Kill(-c.Process.Pid, syscall.SIGKILL) })
+		return c, &log
+	}
+	realCmd, realLog := run(k.Bin("upsmon"), t.TempDir())
+	ourCmd, ourLog := run(filepath.Join(ours, "upsmon"), t.TempDir())
+	// Two loops: the first (login failures, COMMBAD) and, 5 s later, the
+	// second (polls of the unauthenticated connections, NOCOMM).
+	time.Sleep(6500 * time.Millisecond)
+	for _, c := range []*exec.Cmd{realCmd, ourCmd} {
+		if c.ProcessState != nil {
+			t.Fatalf("%s exited", c.Path)
+		}
+		// Real upsmon is two processes (root parent, monitoring child):
+		// signal the group.
+		_ = syscall.Kill(-c.Process.Pid, syscall.SIGTERM)
+		_ = c.Wait()
+	}
+	addr := inst.Addr()
+	want := []string{
+		"Login on UPS [nosuch@ADDR] failed - got [ERR UNKNOWN-UPS]",
+		"Poll UPS [nosuch@ADDR] failed - [nosuch] does not exist on server 127.0.0.1",
+		"Communications with UPS nosuch@ADDR lost",
+		"Login on UPS [dummy@ADDR] failed - got [ERR ACCESS-DENIED]",
+		"UPS [far@127.0.0.1:1]: connect failed: Connection failure: Connection refused",
+		"Communications with UPS far@127.0.0.1:1 lost",
+		"UPS far@127.0.0.1:1 is unavailable",
+		"Signal 15: exiting",
+	}
+	for name, log := range map[string]*bytes.Buffer{"real upsmon": realLog, "our upsmon": ourLog} {
+		text := strings.ReplaceAll(log.String(), addr, "ADDR")
+		for _, w := range want {
+			if !strings.Contains(text, w) {
+				t.Errorf("%s: no line %q in\n%s", name, w, text)
+			}
+		}
+	}
+}
