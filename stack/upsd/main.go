@@ -3,7 +3,6 @@ package upsd
 import (
 	"crypto/tls"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"net"
@@ -15,6 +14,7 @@ import (
 	"sync"
 	"syscall"
 
+	"github.com/upslab/upslab/stack/cli/nutcli"
 	"github.com/upslab/upslab/stack/conf"
 	"github.com/upslab/upslab/stack/protocol"
 )
@@ -37,35 +37,48 @@ func envOr(k, def string) string {
 // NUT_ALTPIDPATH). It runs in the foreground always (Go cannot fork);
 // like NUT it writes upsd.pid unless -F is given once (-FF writes it too).
 func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("upsd", flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
-	var nF, nD countFlag
-	fs.Var(&nF, "F", "")
-	fs.Var(&nD, "D", "")
-	bg := fs.Bool("B", false, "")
-	user := fs.String("u", "", "")
-	cmd := fs.String("c", "", "")
-	pidArg := fs.String("P", "", "")
-	only4 := fs.Bool("4", false, "")
-	only6 := fs.Bool("6", false, "")
-	quiet := fs.Bool("q", false, "")
-	ver := fs.Bool("V", false, "")
-	help := fs.Bool("h", false, "")
-	fs.String("r", "", "")
-	fs.String("i", "", "")
-	fs.String("p", "", "")
-	if err := fs.Parse(args); err != nil {
+	// getopt as upsd 2.8.0: bundled flags (-FF, -DDD) and attached
+	// arguments (-ureading) work.
+	opts, _, bad := nutcli.Getopt(args, "+h46p:qr:i:fu:Vc:P:DFB")
+	if bad {
 		usage(stdout)
 		return 1
 	}
-	_ = bg
-	_ = quiet
+	var nF, nD int
+	var user, cmd, pidArg string
+	var only4, only6, ver, help bool
+	var removed []rune // -i and -p, gone since NUT 2.4
+	for _, o := range opts {
+		switch o.Name {
+		case 'F':
+			nF++
+		case 'D':
+			nD++
+		case 'u':
+			user = o.Arg
+		case 'c':
+			cmd = o.Arg
+		case 'P':
+			pidArg = o.Arg
+		case '4':
+			only4 = true
+		case '6':
+			only6 = true
+		case 'V':
+			ver = true
+		case 'h':
+			help = true
+		case 'i', 'p':
+			removed = append(removed, o.Name)
+		}
+		// -B, -q, -r and -f are accepted and have no effect here.
+	}
 	fmt.Fprintf(stdout, "Network UPS Tools upsd %s\n", protocol.NUTVersion)
-	if *help {
+	if help {
 		usage(stdout)
 		return 0
 	}
-	if *ver {
+	if ver {
 		return 0
 	}
 	logf := func(format string, a ...any) {
@@ -75,24 +88,22 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		logf(format, a...)
 		return 1
 	}
-	fs.Visit(func(f *flag.Flag) {
-		if f.Name == "i" || f.Name == "p" {
-			logf("Fatal error: -%s is no longer supported - use LISTEN in upsd.conf", f.Name)
-		}
-	})
+	for _, o := range removed {
+		logf("Fatal error: -%c is no longer supported - use LISTEN in upsd.conf", o)
+	}
 	confPath := conf.ConfPath(os.Getenv)
 	statePath := envOr("NUT_STATEPATH", DefaultStatePath)
 	pidDir := envOr("NUT_ALTPIDPATH", statePath)
 	pidFile := filepath.Join(pidDir, "upsd.pid")
 
-	if *cmd != "" {
-		sig := map[string]syscall.Signal{"reload": syscall.SIGHUP, "stop": syscall.SIGTERM}[*cmd]
+	if cmd != "" {
+		sig := map[string]syscall.Signal{"reload": syscall.SIGHUP, "stop": syscall.SIGTERM}[cmd]
 		if sig == 0 {
-			return fatal("Invalid command: %s", *cmd)
+			return fatal("Invalid command: %s", cmd)
 		}
 		pid, err := readPID(pidFile)
-		if *pidArg != "" {
-			pid, err = strconv.Atoi(*pidArg)
+		if pidArg != "" {
+			pid, err = strconv.Atoi(pidArg)
 		}
 		if err != nil {
 			return fatal("Failed to signal the currently running daemon (if any): %v", err)
@@ -105,11 +116,11 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if pid, err := readPID(pidFile); err == nil && syscall.Kill(pid, 0) == nil {
 		return fatal("Fatal error: A previous upsd instance is already running!")
 	}
-	if *user != "" && os.Getuid() == 0 && *user != "root" {
-		if _, err := lookupUser(*user); err != nil {
-			return fatal("user %s not found", *user)
+	if user != "" && os.Getuid() == 0 && user != "root" {
+		if _, err := lookupUser(user); err != nil {
+			return fatal("user %s not found", user)
 		}
-		logf("Not switching to user %s: privilege dropping is not implemented by this upsd", *user)
+		logf("Not switching to user %s: privilege dropping is not implemented by this upsd", user)
 	}
 
 	confFile := filepath.Join(confPath, conf.UpsdConfName)
@@ -142,7 +153,7 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if len(addrs) == 0 {
 		for _, a := range conf.DefaultListen {
 			v6 := strings.Contains(a.Addr, ":")
-			if v6 && !*only4 || !v6 && !*only6 {
+			if v6 && !only4 || !v6 && !only6 {
 				addrs = append(addrs, a)
 			}
 		}
@@ -150,9 +161,9 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	var lns []net.Listener
 	for _, a := range addrs {
 		network := "tcp"
-		if *only4 {
+		if only4 {
 			network = "tcp4"
-		} else if *only6 {
+		} else if only6 {
 			network = "tcp6"
 		}
 		l, err := net.Listen(network, a.HostPort())
@@ -173,13 +184,19 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}()
 	checkReadable(statePath, logf)
 
-	upsc, err := loadConf(filepath.Join(confPath, conf.UPSConfName), conf.LoadUPSConf, logf)
+	upsFile := filepath.Join(confPath, conf.UPSConfName)
+	upsc, err := loadConf(upsFile, conf.LoadUPSConf, logf)
 	if err != nil {
-		return fatal("Fatal error: %v", err)
+		// upsd 2.8.0 says "Can't open" twice (fatal_with_errno around
+		// its own message).
+		return fatal("Can't open %s: %v", upsFile, err)
 	}
 	list := UPSFromConf(upsc)
-	if len(list) == 0 && !cfg.AllowNoDevice {
-		return fatal("Fatal error: at least one UPS must be defined in ups.conf")
+	if len(list) == 0 {
+		logf("Warning: no UPS definitions in ups.conf")
+		if !cfg.AllowNoDevice {
+			return fatal("Fatal error: at least one UPS must be defined in ups.conf")
+		}
 	}
 	s.SetUPS(list)
 	s.Start()
@@ -205,7 +222,7 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		}
 	}
 
-	writePID := nF.n != 1 && nD.n == 0 || nF.n >= 2
+	writePID := nF != 1 && nD == 0 || nF >= 2
 	if writePID {
 		if err := os.WriteFile(pidFile, []byte(strconv.Itoa(os.Getpid())+"\n"), 0o644); err != nil {
 			logf("Can't write PID file %s: %v", pidFile, err)
@@ -310,12 +327,6 @@ func loadCert(path string, noWeak bool) (*tls.Config, error) {
 	}
 	return c, nil
 }
-
-type countFlag struct{ n int }
-
-func (c *countFlag) String() string   { return strconv.Itoa(c.n) }
-func (c *countFlag) Set(string) error { c.n++; return nil }
-func (c *countFlag) IsBoolFlag() bool { return true }
 
 func usage(w io.Writer) {
 	fmt.Fprint(w, `usage: upsd [OPTIONS]

@@ -1,0 +1,157 @@
+// Package cli_test runs NUT's command-line tools as programs against our
+// upsd with our usbhid-ups (port=sim, the in-process simulated Ellipse
+// ECO) behind it: testscript scripts in testdata/script.
+package cli_test
+
+import (
+	"bufio"
+	"net"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/rogpeppe/go-internal/testscript"
+	"github.com/upslab/upslab/drivers/driver"
+	"github.com/upslab/upslab/stack/cli/upsc"
+	"github.com/upslab/upslab/stack/cli/upscmd"
+	"github.com/upslab/upslab/stack/cli/upsrw"
+	"github.com/upslab/upslab/stack/upsd"
+)
+
+func TestMain(m *testing.M) {
+	testscript.Main(m, map[string]func(){
+		"upsc":       func() { os.Exit(upsc.Main(os.Args[1:], os.Stdin, os.Stdout, os.Stderr)) },
+		"upsrw":      func() { os.Exit(upsrw.Main(os.Args[1:], os.Stdin, os.Stdout, os.Stderr)) },
+		"upscmd":     func() { os.Exit(upscmd.Main(os.Args[1:], os.Stdin, os.Stdout, os.Stderr)) },
+		"upsd":       func() { os.Exit(upsd.Main(os.Args[1:], os.Stdin, os.Stdout, os.Stderr)) },
+		"usbhid-ups": func() { os.Exit(driver.Main(os.Args[1:], os.Stdin, os.Stdout, os.Stderr)) },
+	})
+}
+
+// TestScripts: each script gets NUT_CONFPATH=$WORK, NUT_STATEPATH=$WORK/state
+// (mode 0700, as upsd wants it), a free loopback port in $PORT (also
+// written over the word $PORT in the script's upsd.conf, which is not
+// expanded by testscript), and upsd.conf and upsd.users at mode 0600.
+func TestScripts(t *testing.T) {
+	testscript.Run(t, testscript.Params{
+		Dir:                 "testdata/script",
+		RequireExplicitExec: true,
+		Setup:               setup,
+		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
+			"waitfile":  cmdWaitFile,
+			"waitups":   cmdWaitUPS,
+			"waitreply": cmdWaitReply,
+		},
+	})
+}
+
+func setup(e *testscript.Env) error {
+	state := filepath.Join(e.WorkDir, "state")
+	if err := os.Mkdir(state, 0o700); err != nil {
+		return err
+	}
+	e.Setenv("NUT_STATEPATH", state)
+	e.Setenv("NUT_CONFPATH", e.WorkDir)
+	port, err := freePort()
+	if err != nil {
+		return err
+	}
+	e.Setenv("PORT", port)
+	p := filepath.Join(e.WorkDir, "upsd.conf")
+	if b, err := os.ReadFile(p); err == nil {
+		if err := os.WriteFile(p, []byte(strings.ReplaceAll(string(b), "$PORT", port)), 0o600); err != nil {
+			return err
+		}
+	}
+	for _, name := range []string{"upsd.conf", "upsd.users"} {
+		if err := os.Chmod(filepath.Join(e.WorkDir, name), 0o600); err != nil && !os.IsNotExist(err) {
+			return err
+		}
+	}
+	return nil
+}
+
+// freePort asks the kernel for a free loopback port (released at once:
+// upsd binds it a moment later).
+func freePort() (string, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", err
+	}
+	defer l.Close()
+	return strconv.Itoa(l.Addr().(*net.TCPAddr).Port), nil
+}
+
+// deadline bounds the waits below: real processes on the real clock, so
+// they poll with a short backoff rather than sleep a fixed time.
+const deadline = 5 * time.Second
+
+// poll reports whether cond became true within deadline.
+func poll(cond func() bool) bool {
+	d := 5 * time.Millisecond
+	for end := time.Now().Add(deadline); time.Now().Before(end); d = min(2*d, 100*time.Millisecond) {
+		if cond() {
+			return true
+		}
+		time.Sleep(d)
+	}
+	return false
+}
+
+// waitfile path: wait until path exists (a driver's socket).
+func cmdWaitFile(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 1 {
+		ts.Fatalf("usage: waitfile path")
+	}
+	p := ts.MkAbs(args[0])
+	if !poll(func() bool { _, err := os.Stat(p); return err == nil }) {
+		ts.Fatalf("timed out waiting for %s", p)
+	}
+}
+
+// waitups ups: wait until our upsd on 127.0.0.1:$PORT listens and has
+// the driver's data (GET VAR ups ups.status answers a value).
+func cmdWaitUPS(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 1 {
+		ts.Fatalf("usage: waitups ups")
+	}
+	waitReply(ts, "GET VAR "+args[0]+" ups.status", "^VAR ")
+}
+
+// waitreply request regexp: wait until upsd on 127.0.0.1:$PORT answers
+// the protocol line request with a line matching regexp (for example a
+// new description after a reload).
+func cmdWaitReply(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 2 {
+		ts.Fatalf("usage: waitreply request regexp")
+	}
+	waitReply(ts, args[0], args[1])
+}
+
+func waitReply(ts *testscript.TestScript, req, pattern string) {
+	re, err := regexp.Compile(pattern)
+	ts.Check(err)
+	addr := "127.0.0.1:" + ts.Getenv("PORT")
+	last := "no reply"
+	ok := poll(func() bool {
+		c, err := net.DialTimeout("tcp", addr, time.Second)
+		if err != nil {
+			last = err.Error()
+			return false
+		}
+		defer c.Close()
+		c.SetDeadline(time.Now().Add(time.Second))
+		if _, err := c.Write([]byte(req + "\n")); err != nil {
+			return false
+		}
+		last, _ = bufio.NewReader(c).ReadString('\n')
+		return re.MatchString(strings.TrimSuffix(last, "\n"))
+	})
+	if !ok {
+		ts.Fatalf("upsd at %s did not answer %q with %s; last: %s", addr, req, pattern, strings.TrimSpace(last))
+	}
+}
