@@ -33,7 +33,7 @@ func PlotSVG(w io.Writer, title string, series []Series, events []Event) error {
 		width   = 1100
 		left    = 70
 		right   = 70
-		top     = 50
+		top     = 78
 		panelH  = 220
 		bandH   = 14
 		gap     = 40
@@ -106,10 +106,10 @@ func PlotSVG(w io.Writer, title string, series []Series, events []Event) error {
 		y0 += panelH + bandH + gap
 	}
 	// Legend.
-	lx := left + 120
+	lx := left
 	for _, l := range []struct{ color, name string }{{"#1a9641", "charge %"}, {"#2c7bb6", "load %"}, {"#7b3294", "runtime (right scale)"}, {"#4daf4a", "OL"}, {"#ff7f00", "OB"}, {"#e41a1c", "LB"}, {"#777", "output off"}} {
-		fmt.Fprintf(&b, `<rect x="%d" y="14" width="10" height="10" fill="%s"/><text x="%d" y="23">%s</text>`+"\n", lx, l.color, lx+14, l.name)
-		lx += 14 + 8*len(l.name) + 14
+		fmt.Fprintf(&b, `<rect x="%d" y="36" width="10" height="10" fill="%s"/><text x="%d" y="45">%s</text>`+"\n", lx, l.color, lx+14, l.name)
+		lx += 14 + 7*len(l.name) + 18
 	}
 	// Events.
 	ey := y0
