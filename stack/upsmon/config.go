@@ -1,12 +1,15 @@
 package upsmon
 
 import (
+	"bytes"
+	"errors"
 	"fmt"
 	"net"
 	"strconv"
 	"strings"
+	"time"
 
-	"github.com/upslab/upslab/stack/parseconf"
+	"github.com/upslab/upslab/stack/conf"
 )
 
 // Monitor is one MONITOR line.
@@ -117,248 +120,61 @@ type ParseError struct{ Msg string }
 
 func (e *ParseError) Error() string { return e.Msg }
 
-// SplitSystem splits "ups[@host[:port]]" as libupsclient does.
-func SplitSystem(sys string) (ups, host string, port int, err error) {
-	ups, rest, found := strings.Cut(sys, "@")
-	if ups == "" {
-		return "", "", 0, fmt.Errorf("unable to split UPS name [%s]", sys)
-	}
-	host, port = "localhost", 3493
-	if !found || rest == "" {
-		return ups, host, port, nil
-	}
-	host = rest
-	if strings.HasPrefix(rest, "[") {
-		end := strings.Index(rest, "]")
-		if end < 0 {
-			return "", "", 0, fmt.Errorf("unable to split UPS name [%s]", sys)
-		}
-		host = rest[1:end]
-		rest = rest[end+1:]
-		if p, ok := strings.CutPrefix(rest, ":"); ok {
-			port = atoi(p)
-		}
-		return ups, host, port, nil
-	}
-	if h, p, ok := strings.Cut(rest, ":"); ok {
-		host, port = h, atoi(p)
-	}
-	return ups, host, port, nil
-}
-
-// atoi is C's atoi: leading digits, garbage gives 0.
-func atoi(s string) int {
-	s = strings.TrimLeft(s, " \t")
-	neg := false
-	if s != "" && (s[0] == '-' || s[0] == '+') {
-		neg = s[0] == '-'
-		s = s[1:]
-	}
-	n := 0
-	for _, c := range s {
-		if c < '0' || c > '9' {
-			break
-		}
-		n = n*10 + int(c-'0')
-		if n > 1<<30 {
-			break
-		}
-	}
-	if neg {
-		return -n
-	}
-	return n
-}
-
-// Parse reads upsmon.conf. Problems NUT only warns about come back in
-// warnings (NUT's log lines); problems NUT treats as fatal return an error.
-// name is used in messages ("upsmon.conf").
+// Parse reads upsmon.conf with stack/conf's parser. Problems NUT only
+// warns about come back in warnings (NUT's log lines); problems NUT treats
+// as fatal return an error. name is used in messages ("upsmon.conf").
 func Parse(name string, data []byte) (cfg *Config, warnings []string, err error) {
-	cfg = DefaultConfig()
-	var tok parseconf.Tokenizer
-	var lines []parseconf.Line
-	emit := func(l parseconf.Line) { lines = append(lines, l) }
-	tok.Feed(data, emit)
-	tok.Flush(emit)
-	warn := func(f string, a ...any) { warnings = append(warnings, fmt.Sprintf(f, a...)) }
-	seen := map[string]bool{}
-	for _, l := range lines {
-		if l.Err != nil {
-			warn("Parse error: %s:%d: %v", name, l.Num, l.Err)
-			continue
-		}
-		w := l.Words
-		if len(w) == 0 {
-			continue
-		}
-		if !cfg.directive(w, warn, seen, &err) {
-			warn("%s line %d: invalid directive %s", name, l.Num, strings.Join(w, " "))
-		}
-		if err != nil {
-			return nil, warnings, err
-		}
+	c, warns, err := conf.ParseUpsmonConf(bytes.NewReader(data), name)
+	for _, w := range warns {
+		warnings = append(warnings, w.Msg)
 	}
-	return cfg, warnings, nil
+	var list conf.ErrorList
+	if err != nil && !errors.As(err, &list) {
+		return nil, warnings, err
+	}
+	// stack/conf reports every bad line as an error; NUT upsmon only logs
+	// them and goes on, except for the old MONITOR format without a user.
+	for _, e := range list {
+		msg, _, _ := strings.Cut(e.Msg, ": expected")
+		if strings.HasPrefix(msg, "Unable to use old-style MONITOR line") {
+			warnings = append(warnings, msg, "Convert it and add a username to upsd.users - see the documentation")
+			return nil, warnings, &ParseError{"Fatal error: unusable configuration"}
+		}
+		warnings = append(warnings, msg)
+	}
+	return FromConf(c), warnings, nil
 }
 
-// directive applies one line; it reports false for an unknown directive.
-func (c *Config) directive(w []string, warn func(string, ...any), seen map[string]bool, fatal *error) bool {
-	num := func(set func(int), name string) bool {
-		if len(w) < 2 {
-			return false
+// FromConf turns stack/conf's upsmon.conf into the machine's Config.
+func FromConf(c *conf.UpsmonConf) *Config {
+	secs := func(d time.Duration) int {
+		if d < 0 {
+			return -1
 		}
-		v := atoi(w[1])
-		if v < 0 {
-			warn("Ignoring invalid %s value: %d", name, v)
-			return true
-		}
-		set(v)
-		return true
+		return int(d / time.Second)
 	}
-	switch w[0] {
-	case "MONITOR":
-		if len(w) < 5 {
-			return false
-		}
-		if len(w) == 5 {
-			warn("Unable to use old-style MONITOR line without a username")
-			warn("Convert it and add a username to upsd.users - see the documentation")
-			*fatal = &ParseError{"Fatal error: unusable configuration"}
-			return true
-		}
-		if seen[w[1]] {
-			warn("Warning: ignoring duplicate UPS [%s]", w[1])
-			return true
-		}
-		ups, host, port, err := SplitSystem(w[1])
-		if err != nil {
-			warn("Error: %v", err)
-			return true
-		}
-		pv := atoi(w[2])
-		if pv < 0 {
-			warn("UPS [%s]: ignoring invalid power value [%s]", w[1], w[2])
-			return true
-		}
-		seen[w[1]] = true
-		c.Monitors = append(c.Monitors, Monitor{
-			System: w[1], UPS: ups, Host: host, Port: port, PowerValue: pv,
-			User: w[3], Password: w[4],
-			Primary: w[5] == "primary" || w[5] == "master",
-		})
-	case "MINSUPPLIES":
-		return num(func(v int) { c.MinSupplies = v }, "MINSUPPLIES")
-	case "SHUTDOWNCMD":
-		if len(w) < 2 {
-			return false
-		}
-		c.ShutdownCmd = w[1]
-	case "NOTIFYCMD":
-		if len(w) < 2 {
-			return false
-		}
-		c.NotifyCmd = w[1]
-	case "POWERDOWNFLAG":
-		if len(w) < 2 {
-			return false
-		}
-		c.PowerDownFlag = w[1]
-	case "POLLFREQ":
-		return num(func(v int) { c.PollFreq = v }, "POLLFREQ")
-	case "POLLFREQALERT":
-		return num(func(v int) { c.PollFreqAlert = v }, "POLLFREQALERT")
-	case "HOSTSYNC":
-		return num(func(v int) { c.HostSync = v }, "HOSTSYNC")
-	case "DEADTIME":
-		return num(func(v int) { c.DeadTime = v }, "DEADTIME")
-	case "FINALDELAY":
-		return num(func(v int) { c.FinalDelay = v }, "FINALDELAY")
-	case "RBWARNTIME":
-		return num(func(v int) { c.RBWarnTime = v }, "RBWARNTIME")
-	case "NOCOMMWARNTIME":
-		return num(func(v int) { c.NoCommWarnTime = v }, "NOCOMMWARNTIME")
-	case "RUN_AS_USER":
-		if len(w) < 2 {
-			return false
-		}
-		c.RunAsUser = w[1]
-	case "NOTIFYMSG":
-		if len(w) < 3 {
-			return false
-		}
-		t := strings.ToUpper(w[1])
-		if _, ok := stockMessages[t]; !ok {
-			warn("'%s' is not a valid notify event name", w[1])
-			warn("Warning: invalid notify type [%s]", w[1])
-			return true
-		}
-		c.NotifyMsg[t] = w[2]
-	case "NOTIFYFLAG":
-		if len(w) < 3 {
-			return false
-		}
-		t := strings.ToUpper(w[1])
-		if _, ok := stockMessages[t]; !ok {
-			warn("'%s' is not a valid notify event name", w[1])
-			warn("Warning: invalid notify type [%s]", w[1])
-			return true
-		}
-		var f Flags
-		for _, p := range strings.Split(w[2], "+") {
-			switch p { // upper case only, as in NUT
-			case "SYSLOG":
-				f |= FlagSyslog
-			case "WALL":
-				f |= FlagWall
-			case "EXEC":
-				f |= FlagExec
-			case "IGNORE":
-				f |= FlagIgnore
-			default:
-				warn("Invalid notify flag: [%s]", p)
-			}
-		}
-		c.NotifyFlags[t] = f
-	case "DEBUG_MIN", "debug_min", "Debug_Min":
-		return num(func(v int) { c.DebugMin = v }, "DEBUG_MIN")
-	case "CERTPATH", "CERTIDENT", "CERTHOST", "CERTVERIFY", "FORCESSL":
-		// TLS settings: accepted; this upsmon does not speak TLS yet.
-		return len(w) >= 2
-	case "OBLBDURATION":
-		if len(w) < 2 {
-			return false
-		}
-		c.OBLBDuration = max(atoi(w[1]), 0)
-	case "OFFDURATION":
-		if len(w) < 2 {
-			return false
-		}
-		c.OffDuration = atoi(w[1])
-	case "OVERDURATION":
-		if len(w) < 2 {
-			return false
-		}
-		c.OverDuration = atoi(w[1])
-	case "SHUTDOWNEXIT":
-		if len(w) < 2 {
-			return false
-		}
-		switch strings.ToLower(w[1]) {
-		case "yes", "on", "true":
-			c.ShutdownExit = 0
-		case "no", "off", "false":
-			c.ShutdownExit = -1
-		default:
-			c.ShutdownExit = atoi(w[1])
-		}
-	case "POLLFAIL_LOG_THROTTLE_MAX":
-		return num(func(v int) { c.PollFailLogThrottleMax = v }, "POLLFAIL_LOG_THROTTLE_MAX")
-	case "ALARMCRITICAL", "NOTIFYCMD_MODE", "SHUTDOWN_HOSTSYNC":
-		return len(w) >= 2 // later NUT; accepted and ignored
-	default:
-		return false
+	cfg := &Config{
+		MinSupplies: c.MinSupplies, ShutdownCmd: c.ShutdownCmd, NotifyCmd: c.NotifyCmd,
+		PowerDownFlag: c.PowerDownFlag, PollFreq: secs(c.PollFreq), PollFreqAlert: secs(c.PollFreqAlert),
+		HostSync: secs(c.HostSync), DeadTime: secs(c.DeadTime), FinalDelay: secs(c.FinalDelay),
+		RBWarnTime: secs(c.RBWarnTime), NoCommWarnTime: secs(c.NoCommWarnTime),
+		NotifyMsg: map[string]string{}, NotifyFlags: map[string]Flags{},
+		RunAsUser: c.RunAsUser, DebugMin: max(c.DebugMin, 0),
+		OBLBDuration: max(secs(c.OBLBDuration), 0), OffDuration: secs(c.OffDuration),
+		OverDuration: secs(c.OverDuration), ShutdownExit: secs(c.ShutdownExit),
+		PollFailLogThrottleMax: c.PollFailLogThrottleMax,
 	}
-	return true
+	for t, m := range c.NotifyMsg {
+		cfg.NotifyMsg[strings.ToUpper(string(t))] = m
+	}
+	for t, f := range c.NotifyFlags {
+		cfg.NotifyFlags[strings.ToUpper(string(t))] = Flags(f)
+	}
+	for _, m := range c.Monitors {
+		cfg.Monitors = append(cfg.Monitors, Monitor{System: m.System, UPS: m.UPSName, Host: m.Host,
+			Port: m.Port, PowerValue: m.PowerValue, User: m.User, Password: m.Password, Primary: m.Primary})
+	}
+	return cfg
 }
 
 // Check applies NUT's start-up sanity rule: the power values must be able
