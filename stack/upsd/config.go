@@ -6,7 +6,6 @@ package upsd
 // *conf.UpsdConf directly by Main.
 
 import (
-	"fmt"
 	"io"
 	"io/fs"
 	"strings"
@@ -177,17 +176,23 @@ func warningText(w conf.Warning) string {
 }
 
 // loadConf runs a conf.LoadX and logs what it found. It fails only when
-// the file cannot be opened, with upsd's wording for a missing file.
+// the file cannot be opened; cantOpen words that error as upsd does.
 func loadConf[T any](path string, load func(string) (*T, []conf.Warning, error), logf func(string, ...any)) (*T, error) {
 	c, warns, err := load(path)
 	if c == nil {
 		if err == nil {
 			err = fs.ErrInvalid
 		}
-		return nil, fmt.Errorf("Can't open %s: %s", path, sysErrText(err))
+		return nil, err
 	}
 	for _, l := range confLog(warns, err) {
 		logf("%s", l)
 	}
 	return c, nil
+}
+
+// cantOpen is upsd's message for a file it cannot open: "Can't open
+// <path>: No such file or directory".
+func cantOpen(path string, err error) string {
+	return "Can't open " + path + ": " + sysErrText(err)
 }

@@ -118,8 +118,9 @@ func TestConfLog(t *testing.T) {
 			}
 		})
 	}
-	if _, err := loadConf(filepath.Join(dir, "missing"), conf.LoadUsersConf, t.Logf); err == nil ||
-		!strings.HasSuffix(err.Error(), "No such file or directory") {
-		t.Errorf("missing file: %v", err)
+	missing := filepath.Join(dir, "missing")
+	_, err := loadConf(missing, conf.LoadUsersConf, t.Logf)
+	if got, want := cantOpen(missing, err), "Can't open "+missing+": No such file or directory"; got != want {
+		t.Errorf("missing file: %q, want %q", got, want)
 	}
 }

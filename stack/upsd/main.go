@@ -133,7 +133,7 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	cfg, err := loadConf(confFile, conf.LoadUpsdConf, logf)
 	if err != nil {
-		return fatal("%v", err)
+		return fatal("%s", cantOpen(confFile, err))
 	}
 	cfg.AllowNoDevice = cfg.AllowNoDeviceWith(os.Getenv)
 	if cfg.StatePath != "" {
@@ -189,7 +189,7 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if err != nil {
 		// upsd 2.8.0 says "Can't open" twice (fatal_with_errno around
 		// its own message).
-		return fatal("Can't open %s: %v", upsFile, err)
+		return fatal("Can't open %s: %s", upsFile, cantOpen(upsFile, err))
 	}
 	list := UPSFromConf(upsc)
 	if len(list) == 0 {
@@ -208,9 +208,10 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	s.Descriptions = d
 
 	// LoadUsersConf checks the mode: upsd's "<file> is world readable".
-	usersc, err := loadConf(filepath.Join(confPath, conf.UsersConfName), conf.LoadUsersConf, logf)
+	usersFile := filepath.Join(confPath, conf.UsersConfName)
+	usersc, err := loadConf(usersFile, conf.LoadUsersConf, logf)
 	if err != nil {
-		return fatal("%v", err)
+		return fatal("%s", cantOpen(usersFile, err))
 	}
 	s.SetUsers(UsersFromConf(usersc))
 	if cfg.CertFile != "" {
@@ -271,21 +272,24 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 // SIGHUP (daemons.md §5).
 func reload(s *Server, confPath string, logf func(string, ...any)) {
 	logf("SIGHUP: reloading configuration")
-	if _, err := loadConf(filepath.Join(confPath, conf.UpsdConfName), conf.LoadUpsdConf, logf); err != nil {
-		logf("Reload failed: %v", err)
+	upsdFile := filepath.Join(confPath, conf.UpsdConfName)
+	if _, err := loadConf(upsdFile, conf.LoadUpsdConf, logf); err != nil {
+		logf("Reload failed: %s", cantOpen(upsdFile, err))
 		return
 	}
 	// MAXAGE and TRACKINGDELAY keep their start-up values (the Server's
 	// limits are fixed once it serves).
-	if c, err := loadConf(filepath.Join(confPath, conf.UPSConfName), conf.LoadUPSConf, logf); err == nil {
+	upsFile := filepath.Join(confPath, conf.UPSConfName)
+	if c, err := loadConf(upsFile, conf.LoadUPSConf, logf); err == nil {
 		s.SetUPS(UPSFromConf(c))
 	} else {
-		logf("%v", err)
+		logf("%s", cantOpen(upsFile, err))
 	}
-	if c, err := loadConf(filepath.Join(confPath, conf.UsersConfName), conf.LoadUsersConf, logf); err == nil {
+	usersFile := filepath.Join(confPath, conf.UsersConfName)
+	if c, err := loadConf(usersFile, conf.LoadUsersConf, logf); err == nil {
 		s.SetUsers(UsersFromConf(c))
 	} else {
-		logf("%v", err)
+		logf("%s", cantOpen(usersFile, err))
 	}
 }
 
