@@ -19,6 +19,9 @@ func TestMain(m *testing.M) {
 // TestScripts runs the real upssched binary (client, and the timer daemon
 // it starts) in real time: timers of a second or two.
 func TestScripts(t *testing.T) {
+	if testing.Short() {
+		t.Skip("real processes and real timers (~5 s)")
+	}
 	testscript.Run(t, testscript.Params{
 		Dir:                 "testdata/script",
 		RequireExplicitExec: true,
