@@ -5,6 +5,10 @@ package cli_test
 
 import (
 	"bufio"
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"fmt"
 	"net"
 	"os"
 	"path/filepath"
@@ -19,6 +23,7 @@ import (
 	"github.com/upslab/upslab/stack/cli/upsc"
 	"github.com/upslab/upslab/stack/cli/upscmd"
 	"github.com/upslab/upslab/stack/cli/upsrw"
+	"github.com/upslab/upslab/stack/client"
 	"github.com/upslab/upslab/stack/upsd"
 )
 
@@ -34,8 +39,8 @@ func TestMain(m *testing.M) {
 
 // TestScripts: each script gets NUT_CONFPATH=$WORK, NUT_STATEPATH=$WORK/state
 // (mode 0700, as upsd wants it), a free loopback port in $PORT (also
-// written over the word $PORT in the script's upsd.conf, which is not
-// expanded by testscript), and upsd.conf and upsd.users at mode 0600.
+// written, with $WORK, over those words in the script's upsd.conf, which
+// testscript does not expand), and upsd.conf and upsd.users at mode 0600.
 func TestScripts(t *testing.T) {
 	testscript.Run(t, testscript.Params{
 		Dir:                 "testdata/script",
@@ -45,6 +50,8 @@ func TestScripts(t *testing.T) {
 			"waitfile":  cmdWaitFile,
 			"waitups":   cmdWaitUPS,
 			"waitreply": cmdWaitReply,
+			"gencert":   cmdGenCert,
+			"starttls":  cmdStartTLS,
 		},
 	})
 }
@@ -63,7 +70,7 @@ func setup(e *testscript.Env) error {
 	e.Setenv("PORT", port)
 	p := filepath.Join(e.WorkDir, "upsd.conf")
 	if b, err := os.ReadFile(p); err == nil {
-		if err := os.WriteFile(p, []byte(strings.ReplaceAll(string(b), "$PORT", port)), 0o600); err != nil {
+		if err := os.WriteFile(p, []byte(strings.NewReplacer("$PORT", port, "$WORK", e.WorkDir).Replace(string(b))), 0o600); err != nil {
 			return err
 		}
 	}
@@ -154,4 +161,48 @@ func waitReply(ts *testscript.TestScript, req, pattern string) {
 	if !ok {
 		ts.Fatalf("upsd at %s did not answer %q with %s; last: %s", addr, req, pattern, strings.TrimSpace(last))
 	}
+}
+
+// gencert path: write a self-signed CERTFILE for 127.0.0.1 and ::1.
+func cmdGenCert(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 1 {
+		ts.Fatalf("usage: gencert path")
+	}
+	now := time.Now()
+	data, err := upsd.SelfSignedCert([]string{"127.0.0.1", "::1"}, now.Add(-time.Hour), now.Add(time.Hour))
+	ts.Check(err)
+	ts.Check(os.WriteFile(ts.MkAbs(args[0]), data, 0o600))
+}
+
+// starttls certfile ups var: connect to upsd on 127.0.0.1:$PORT, STARTTLS
+// trusting only certfile's certificate, and print GET VAR's value. With !,
+// expect the upgrade to fail and print why.
+func cmdStartTLS(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 3 {
+		ts.Fatalf("usage: starttls certfile ups var")
+	}
+	data, err := os.ReadFile(ts.MkAbs(args[0]))
+	ts.Check(err)
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM(data) {
+		ts.Fatalf("no certificate in %s", args[0])
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), deadline)
+	defer cancel()
+	c, err := client.Dial(ctx, "127.0.0.1:"+ts.Getenv("PORT"))
+	ts.Check(err)
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(deadline))
+	err = c.StartTLS(&tls.Config{RootCAs: pool, ServerName: "127.0.0.1"})
+	if neg {
+		if err == nil {
+			ts.Fatalf("STARTTLS succeeded")
+		}
+		fmt.Fprintln(ts.Stdout(), err)
+		return
+	}
+	ts.Check(err)
+	v, err := c.GetVar(args[1], args[2])
+	ts.Check(err)
+	fmt.Fprintln(ts.Stdout(), v)
 }
