@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rogpeppe/go-internal/testscript"
 	"github.com/upslab/upslab/internal/nutref"
 	"github.com/upslab/upslab/stack/upsmon"
 	"github.com/upslab/upslab/stack/upssched"
@@ -28,7 +29,11 @@ func TestMain(m *testing.M) {
 	case "upssched":
 		os.Exit(upssched.Main(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
 	}
-	os.Exit(m.Run())
+	// testscript's own dispatch (for testdata/script) comes next.
+	testscript.Main(m, map[string]func(){
+		"upsmon":   func() { os.Exit(upsmon.Main(os.Args[1:], os.Stdin, os.Stdout, os.Stderr)) },
+		"upssched": func() { os.Exit(upssched.Main(os.Args[1:], os.Stdin, os.Stdout, os.Stderr)) },
+	})
 }
 
 // ourBin returns a directory with upsmon and upssched links to this binary.

@@ -256,6 +256,9 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if os.Geteuid() == 0 {
 		log.log(LevelInfo, "Warning: running as one big root process by request (upsmon -p)")
 	}
+	sigs := make(chan os.Signal, 4)
+	signal.Notify(sigs, syscall.SIGUSR1, syscall.SIGTERM, syscall.SIGINT, syscall.SIGQUIT, syscall.SIGHUP)
+	defer signal.Stop(sigs)
 	if err := os.WriteFile(pidFile, []byte(strconv.Itoa(os.Getpid())+"\n"), 0o644); err != nil {
 		log.log(LevelWarning, fmt.Sprintf("writepid: fopen %s: %s", pidFile, cap1(errnoText(err))))
 	}
@@ -264,9 +267,6 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	d := NewDaemon(New(cfg, clock.Real()), clock.Real())
 	d.Debug = debug
 	d.Log = log.log
-	sigs := make(chan os.Signal, 4)
-	signal.Notify(sigs, syscall.SIGUSR1, syscall.SIGTERM, syscall.SIGINT, syscall.SIGQUIT, syscall.SIGHUP)
-	defer signal.Stop(sigs)
 	go func() {
 		for s := range sigs {
 			sig := s.(syscall.Signal)
