@@ -25,7 +25,7 @@ type fakeConn struct {
 	login  error
 }
 
-func (c *fakeConn) rec(s string) { c.mu.Lock(); *c.calls = append(*c.calls, s); c.mu.Unlock() }
+func (c *fakeConn) rec(s string)            { c.mu.Lock(); *c.calls = append(*c.calls, s); c.mu.Unlock() }
 func (c *fakeConn) Username(u string) error { c.rec("USERNAME " + u); return nil }
 func (c *fakeConn) Password(p string) error { c.rec("PASSWORD " + p); return nil }
 func (c *fakeConn) Login(u string) error    { c.rec("LOGIN " + u); return c.login }
