@@ -344,6 +344,9 @@ func run(ctx context.Context, prog string, args []string, stdout, stderr io.Writ
 			if c == nil && err != nil {
 				return fatalf("Can't open %s: %v", path, err)
 			}
+			for _, e := range parseErrors(err) {
+				lg.logf("%s", e)
+			}
 			for _, g := range c.Global {
 				switch g.Key {
 				case "pollinterval":
@@ -679,4 +682,20 @@ func isSerial(port string) bool {
 	}
 	fi, err := os.Stat(port)
 	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+}
+
+// parseErrors renders stack/conf's errors for ups.conf as NUT's drivers
+// and upsdrvctl log their parser's: "Parse error: <file>:<line>...". The
+// lines are skipped and the program goes on, as NUT's do; stack/conf also
+// reports lines NUT skips without a word (a key without "="), so they show
+// up here too.
+func parseErrors(err error) []string {
+	var out []string
+	var el conf.ErrorList
+	if errors.As(err, &el) {
+		for _, e := range el {
+			out = append(out, "Parse error: "+e.Error())
+		}
+	}
+	return out
 }

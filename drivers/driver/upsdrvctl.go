@@ -87,6 +87,9 @@ func CtlMain(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "Can't open %s: %v\n", path, err)
 		return 1
 	}
+	for _, e := range parseErrors(err) {
+		fmt.Fprintln(stderr, e)
+	}
 	var ups []*conf.UPS
 	for _, u := range c.UPS {
 		if u.Complete() {
