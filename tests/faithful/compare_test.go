@@ -112,10 +112,16 @@ func keys(evs []Event, addr string) []string {
 // diff compares two event lists by key; "" when equal. Times are shown
 // for the reader; they are checked separately (timesWithin).
 func diff(nameA string, a []Event, addrA, nameB string, b []Event, addrB string) string {
-	ka, kb := keys(a, addrA), keys(b, addrB)
-	if strings.Join(ka, "\n") == strings.Join(kb, "\n") {
+	if strings.Join(keys(a, addrA), "\n") == strings.Join(keys(b, addrB), "\n") {
 		return ""
 	}
+	return sideBySide(nameA, a, addrA, nameB, b, addrB)
+}
+
+// sideBySide prints two event lists in two columns, marking the rows
+// whose keys differ.
+func sideBySide(nameA string, a []Event, addrA, nameB string, b []Event, addrB string) string {
+	ka, kb := keys(a, addrA), keys(b, addrB)
 	var sb strings.Builder
 	fmt.Fprintf(&sb, "%-60s | %s\n", nameA, nameB)
 	for i := 0; i < len(a) || i < len(b); i++ {

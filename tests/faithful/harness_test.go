@@ -300,7 +300,7 @@ func reapMarked(dir string) {
 }
 
 // StartStack starts the driver and upsd and waits until upsd serves
-// ups.status equal to wantStatus.
+// a ups.status whose first word is wantStatus ("OL" matches "OL CHRG").
 func (r *Rig) StartStack(wantStatus string) {
 	r.t.Helper()
 	var drv *proc
@@ -326,7 +326,7 @@ func (r *Rig) StartStack(wantStatus string) {
 	var last string
 	r.waitUntil("upsd serves ups.status "+wantStatus, 10*time.Second, func() bool {
 		last = r.Status()
-		return last == wantStatus
+		return last == wantStatus || strings.HasPrefix(last, wantStatus+" ")
 	}, drv, up)
 }
 

@@ -115,7 +115,7 @@ func compareRigs(t *testing.T, ref, got *Rig, tol time.Duration, ex ...Exclusion
 	for _, bad := range timesWithin(a, b, tol) {
 		t.Errorf("%s vs %s: %s", ref.Name, got.Name, bad)
 	}
-	t.Logf("%s and %s agree:\n%s", ref.Name, got.Name, dump(a))
+	t.Logf("%s and %s agree:\n%s", ref.Name, got.Name, sideBySide(ref.Name, a, ref.Addr(), got.Name, b, got.Addr()))
 }
 
 // TestSeqOurUpsmonUpssched (issue 7): real upsd + dummy-ups playing the
