@@ -15,6 +15,7 @@ import (
 
 	"github.com/rogpeppe/go-internal/testscript"
 	"github.com/upslab/upslab/internal/nutref"
+	"github.com/upslab/upslab/stack/upsd"
 	"github.com/upslab/upslab/stack/upsmon"
 	"github.com/upslab/upslab/stack/upssched"
 )
@@ -28,6 +29,8 @@ func TestMain(m *testing.M) {
 		os.Exit(upsmon.Main(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
 	case "upssched":
 		os.Exit(upssched.Main(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+	case "upsd":
+		os.Exit(upsd.Main(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
 	}
 	// testscript's own dispatch (for testdata/script) comes next.
 	testscript.Main(m, map[string]func(){
@@ -44,7 +47,7 @@ func ourBin(t *testing.T) string {
 		t.Fatal(err)
 	}
 	dir := t.TempDir()
-	for _, n := range []string{"upsmon", "upssched"} {
+	for _, n := range []string{"upsmon", "upssched", "upsd"} {
 		if err := os.Symlink(exe, filepath.Join(dir, n)); err != nil {
 			t.Fatal(err)
 		}
@@ -81,7 +84,8 @@ ups.status: OB DISCHRG LB
 TIMER 60
 `
 
-func newSide(t *testing.T, k *nutref.Kit, name, upsmonPath, upsschedPath string) *side {
+// newSide starts one setup; upsdPath "" means real upsd.
+func newSide(t *testing.T, k *nutref.Kit, name, upsdPath, upsmonPath, upsschedPath string) *side {
 	s := &side{name: name, inst: k.NewInstance(t), done: make(chan error, 1)}
 	inst := s.inst
 	s.calls = filepath.Join(inst.Dir, "calls.log")
@@ -128,7 +132,25 @@ AT COMMOK * CANCEL-TIMER commbad
 `, inst.Path("cmd.sh"), filepath.Join(inst.StatePath, "upssched.pipe"), filepath.Join(inst.StatePath, "upssched.lock")))
 	inst.Start(t, "dummy-ups", "-a", "dummy")
 	nutref.WaitSocket(t, inst.DriverSocket("dummy-ups", "dummy"), 10*time.Second)
-	inst.Start(t, "upsd")
+	if upsdPath == "" {
+		inst.Start(t, "upsd")
+	} else {
+		var log bytes.Buffer
+		c := exec.Command(upsdPath, "-F")
+		c.Env = append(os.Environ(), inst.Env()...)
+		c.Stdout, c.Stderr = &log, &log
+		c.WaitDelay = time.Second
+		if err := c.Start(); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() {
+			_ = c.Process.Kill()
+			_ = c.Wait()
+			if t.Failed() {
+				t.Logf("%s: our upsd log:\n%s", name, log.String())
+			}
+		})
+	}
 	nutref.WaitPort(t, inst.Addr(), 10*time.Second)
 
 	args := []string{"-F", "-D"}
@@ -171,52 +193,60 @@ func TestInteropSequence(t *testing.T) {
 	k := nutref.Require(t)
 	ours := ourBin(t)
 	var wg sync.WaitGroup
-	var real, our *side
-	wg.Add(2)
-	go func() { defer wg.Done(); real = newSide(t, k, "real", k.Bin("upsmon"), k.Bin("upssched")) }()
+	var real, our, ourUpsd *side
+	wg.Add(3)
+	go func() { defer wg.Done(); real = newSide(t, k, "real", "", k.Bin("upsmon"), k.Bin("upssched")) }()
 	go func() {
 		defer wg.Done()
-		our = newSide(t, k, "ours", filepath.Join(ours, "upsmon"), filepath.Join(ours, "upssched"))
+		our = newSide(t, k, "ours", "", filepath.Join(ours, "upsmon"), filepath.Join(ours, "upssched"))
+	}()
+	// Real upsmon + upssched against our upsd: the same as against real upsd.
+	go func() {
+		defer wg.Done()
+		ourUpsd = newSide(t, k, "real upsmon, our upsd", filepath.Join(ours, "upsd"), k.Bin("upsmon"), k.Bin("upssched"))
 	}()
 	wg.Wait()
-	for _, s := range []*side{real, our} {
+	for _, s := range []*side{real, our, ourUpsd} {
 		select {
 		case <-s.done:
 		case <-time.After(25 * time.Second):
 			t.Fatalf("%s upsmon did not shut down", s.name)
 		}
 	}
-	got, want := our.lines(t), real.lines(t)
-	// NOTIFYCMD runs in its own process per notification (NUT forks), so
-	// what one poll notifies (LOWBATT, SHUTDOWN, their CMDSCRIPT calls)
-	// arrives in any order: compare each kind of line as a multiset, and
-	// the mains transitions (seconds apart) in order.
-	pick := func(lines []string, keep func(string) bool, sorted bool) string {
-		var out []string
-		for _, l := range lines {
-			// Exclusion by name: primary-fsd-notify (NUT 2.8.5 behaviour).
-			if keep(l) && !strings.HasPrefix(l, "notify FSD ") {
-				out = append(out, l)
+	want := real.lines(t)
+	for _, other := range []*side{our, ourUpsd} {
+		got := other.lines(t)
+		// NOTIFYCMD runs in its own process per notification (NUT forks), so
+		// what one poll notifies (LOWBATT, SHUTDOWN, their CMDSCRIPT calls)
+		// arrives in any order: compare each kind of line as a multiset, and
+		// the mains transitions (seconds apart) in order.
+		pick := func(lines []string, keep func(string) bool, sorted bool) string {
+			var out []string
+			for _, l := range lines {
+				// Exclusion by name: primary-fsd-notify (NUT 2.8.5 behaviour).
+				if keep(l) && !strings.HasPrefix(l, "notify FSD ") {
+					out = append(out, l)
+				}
+			}
+			if sorted {
+				slices.Sort(out)
+			}
+			return strings.Join(out, "\n")
+		}
+		for _, kind := range []string{"notify ", "cmdscript ", "shutdowncmd"} {
+			keep := func(l string) bool { return strings.HasPrefix(l, kind) }
+			if g, w := pick(got, keep, true), pick(want, keep, true); g != w {
+				t.Errorf("%s: %s calls differ\nours:\n%s\nreal NUT:\n%s", other.name, kind, strings.Join(got, "\n"), strings.Join(want, "\n"))
 			}
 		}
-		if sorted {
-			slices.Sort(out)
+		mains := func(l string) bool {
+			return strings.HasPrefix(l, "notify ONBATT") || strings.HasPrefix(l, "notify ONLINE")
 		}
-		return strings.Join(out, "\n")
-	}
-	for _, kind := range []string{"notify ", "cmdscript ", "shutdowncmd"} {
-		keep := func(l string) bool { return strings.HasPrefix(l, kind) }
-		if g, w := pick(got, keep, true), pick(want, keep, true); g != w {
-			t.Errorf("%s calls differ\nours:\n%s\nreal NUT:\n%s", kind, strings.Join(got, "\n"), strings.Join(want, "\n"))
+		if g, w := pick(got, mains, false), pick(want, mains, false); g != w {
+			t.Errorf("%s: ONBATT/ONLINE order differs\nours:\n%s\nreal NUT:\n%s", other.name, g, w)
 		}
 	}
-	mains := func(l string) bool {
-		return strings.HasPrefix(l, "notify ONBATT") || strings.HasPrefix(l, "notify ONLINE")
-	}
-	if g, w := pick(got, mains, false), pick(want, mains, false); g != w {
-		t.Errorf("ONBATT/ONLINE order differs\nours:\n%s\nreal NUT:\n%s", g, w)
-	}
-	for _, s := range []*side{real, our} {
+	for _, s := range []*side{real, our, ourUpsd} {
 		b, err := os.ReadFile(filepath.Join(s.inst.Dir, "killpower"))
 		if err != nil || string(b) != "upsmon-shutdown-file" {
 			t.Errorf("%s: POWERDOWNFLAG holds %q (%v)", s.name, b, err)
