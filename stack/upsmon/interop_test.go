@@ -334,3 +334,111 @@ SHUTDOWNCMD "true"
 		}
 	}
 }
+
+// TestInteropSecondaries: real primary upsmon, one real and one of our
+// secondaries on the same real upsd. On low battery the primary sets FSD;
+// both secondaries see it, notify FSD, shut down and log out, and the
+// primary stops waiting before HOSTSYNC runs out.
+func TestInteropSecondaries(t *testing.T) {
+	if testing.Short() {
+		t.Skip("real-time interop test (~12 s)")
+	}
+	t.Parallel()
+	k := nutref.Require(t)
+	ours := ourBin(t)
+	inst := k.NewInstance(t)
+	inst.WriteFile("ups.conf", "[dummy]\n\tdriver = dummy-ups\n\tport = power.seq\n\tpollinterval = 1\n")
+	inst.WriteFile("power.seq", "ups.status: OL\nTIMER 1\nups.status: OL\nTIMER 6\nups.status: OB DISCHRG LB\nTIMER 60\n")
+	inst.WriteFile("upsd.conf", inst.Listen())
+	inst.WriteFile("upsd.users", "[admin]\n\tpassword = pass\n\tupsmon primary\n[mon]\n\tpassword = pass\n\tupsmon secondary\n")
+	inst.Start(t, "dummy-ups", "-a", "dummy")
+	nutref.WaitSocket(t, inst.DriverSocket("dummy-ups", "dummy"), 10*time.Second)
+	inst.Start(t, "upsd")
+	nutref.WaitPort(t, inst.Addr(), 10*time.Second)
+
+	type mon struct {
+		name, dir string
+		cmd       *exec.Cmd
+		log       bytes.Buffer
+		done      chan error
+	}
+	start := func(name, bin, role string) *mon {
+		m := &mon{name: name, dir: t.TempDir(), done: make(chan error, 1)}
+		calls := filepath.Join(m.dir, "calls.log")
+		notify := filepath.Join(m.dir, "notify.sh")
+		if err := os.WriteFile(notify, []byte(fmt.Sprintf("#!/bin/sh\necho \"notify $NOTIFYTYPE\" >> %s\n", calls)), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		user := "mon"
+		if role == "primary" {
+			user = "admin"
+		}
+		cfg := fmt.Sprintf(`MONITOR %s 1 %s pass %s
+POLLFREQ 1
+POLLFREQALERT 1
+HOSTSYNC 10
+FINALDELAY 1
+NOTIFYCMD %s
+SHUTDOWNCMD "echo shutdowncmd >> %s"
+POWERDOWNFLAG %s
+NOTIFYFLAG ONBATT EXEC
+NOTIFYFLAG LOWBATT EXEC
+NOTIFYFLAG FSD EXEC
+NOTIFYFLAG SHUTDOWN EXEC
+`, inst.Target("dummy"), user, role, notify, calls, filepath.Join(m.dir, "killpower"))
+		if err := os.WriteFile(filepath.Join(m.dir, "upsmon.conf"), []byte(cfg), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		args := []string{"-F", "-D"}
+		if os.Geteuid() == 0 {
+			args = append(args, "-u", "root")
+		}
+		m.cmd = exec.Command(bin, args...)
+		m.cmd.Env = append(append(os.Environ(), inst.Env()...), "NUT_CONFPATH="+m.dir, "NUT_STATEPATH="+m.dir, "NUT_ALTPIDPATH="+m.dir)
+		m.cmd.Stdout, m.cmd.Stderr = &m.log, &m.log
+		m.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+		m.cmd.WaitDelay = 2 * time.Second
+		if err := m.cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		go func() { m.done <- m.cmd.Wait() }()
+		t.Cleanup(func() {
+			_ = syscall.Kill(-m.cmd.Process.Pid, syscall.SIGKILL)
+			if t.Failed() {
+				t.Logf("%s log:\n%s", m.name, m.log.String())
+			}
+		})
+		return m
+	}
+	primary := start("real primary", k.Bin("upsmon"), "primary")
+	realSec := start("real secondary", k.Bin("upsmon"), "secondary")
+	ourSec := start("our secondary", filepath.Join(ours, "upsmon"), "secondary")
+	for _, m := range []*mon{ourSec, realSec, primary} {
+		select {
+		case <-m.done:
+		case <-time.After(25 * time.Second):
+			t.Fatalf("%s did not shut down", m.name)
+		}
+	}
+	read := func(m *mon) string {
+		b, _ := os.ReadFile(filepath.Join(m.dir, "calls.log"))
+		l := strings.Split(strings.TrimSpace(string(b)), "\n")
+		slices.Sort(l)
+		return strings.Join(l, "\n")
+	}
+	if g, w := read(ourSec), read(realSec); g != w {
+		t.Errorf("secondaries differ\nours:\n%s\nreal:\n%s", g, w)
+	}
+	if !strings.Contains(read(ourSec), "notify FSD") || !strings.Contains(read(ourSec), "shutdowncmd") {
+		t.Errorf("our secondary did not follow the FSD:\n%s", read(ourSec))
+	}
+	if strings.Contains(primary.log.String(), "Host sync timer expired") {
+		t.Errorf("the primary waited out HOSTSYNC: a secondary did not log out")
+	}
+	for _, m := range []*mon{ourSec, realSec} {
+		if b, err := os.ReadFile(filepath.Join(m.dir, "killpower")); err != nil || string(b) != "upsmon-shutdown-file" {
+			t.Errorf("%s: POWERDOWNFLAG %q %v", m.name, b, err)
+		}
+	}
+	t.Logf("secondary calls:\n%s", read(realSec))
+}
