@@ -5,8 +5,8 @@ import (
 	"encoding/binary"
 	"fmt"
 	"os"
-	"time"
 	"testing"
+	"time"
 
 	"github.com/upslab/upslab/drivers/shut/frame"
 	"github.com/upslab/upslab/drivers/usb"
