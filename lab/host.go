@@ -2,7 +2,6 @@ package lab
 
 import (
 	"fmt"
-	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -256,10 +255,6 @@ func isUpssched(cmd string) bool {
 	return filepath.Base(w[0]) == "upssched"
 }
 
-func (h *Host) session(m upsmon.Monitor) *upsd.Session {
-	return h.sessions[m.System]
-}
-
 // connect logs in as upsmon does: USERNAME, PASSWORD, LOGIN, then PRIMARY
 // with MASTER as fallback.
 func (h *Host) connect(m upsmon.Monitor) upsmon.Input {
@@ -352,18 +347,12 @@ func failure(reply string) *upsmon.Failure {
 // per MONITOR line with the rights its role needs.
 func (l *Lab) configureUpsd() error {
 	if src, ok := l.opts.UpsdFiles["upsd.users"]; ok {
-		dir, err := os.MkdirTemp("", "upslab-lab")
-		if err != nil {
-			return err
+		users, warns, err := upsd.ParseUsers(strings.NewReader(src), "upsd.users")
+		for _, w := range warns {
+			l.record(Event{Kind: KindLog, Host: "upsd", Message: w.String()})
 		}
-		defer os.RemoveAll(dir)
-		p := filepath.Join(dir, "upsd.users")
-		if err := os.WriteFile(p, []byte(src), 0o600); err != nil {
-			return err
-		}
-		users, err := upsd.ReadUsers(p, func(w string) { l.record(Event{Kind: KindLog, Host: "upsd", Message: w}) })
 		if err != nil {
-			return fmt.Errorf("lab: upsd.users: %w", err)
+			return fmt.Errorf("lab: %w", err)
 		}
 		l.Upsd.SetUsers(users)
 		return nil

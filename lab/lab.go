@@ -19,7 +19,6 @@ package lab
 import (
 	"errors"
 	"fmt"
-	"sort"
 	"strings"
 	"time"
 
@@ -371,14 +370,4 @@ func (l *Lab) Close() {
 		h.stop()
 	}
 	l.Upsd.Close()
-}
-
-// unitNames returns the units' names, sorted.
-func (l *Lab) unitNames() []string {
-	var n []string
-	for _, u := range l.units {
-		n = append(n, u.Name)
-	}
-	sort.Strings(n)
-	return n
 }
