@@ -493,3 +493,16 @@ func pick(evs []Event, kind string) []Event {
 	}
 	return out
 }
+
+// upsdLog returns upsd's output so far.
+func (r *Rig) upsdLog() string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var sb strings.Builder
+	for _, p := range r.procs {
+		if strings.HasPrefix(p.name, "upsd ") {
+			sb.WriteString(p.output())
+		}
+	}
+	return sb.String()
+}

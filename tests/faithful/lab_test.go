@@ -4,11 +4,13 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/upslab/upslab/drivers/driver"
 	"github.com/upslab/upslab/internal/clock"
+	"github.com/upslab/upslab/internal/nutref"
 	"github.com/upslab/upslab/lab"
 )
 
@@ -67,11 +69,16 @@ NOTIFYFLAG REPLBATT SYSLOG+EXEC
 	}
 }
 
-// playReal runs the runbook with our binaries as processes.
-func playReal(t *testing.T, rb Runbook) *Rig {
+// ourStack is every role played by our binaries.
+var ourStack = Setup{Name: "our processes", Driver: Ours, Upsd: Ours, Upsmon: Ours, Upssched: Ours}
+
+// playReal runs the runbook as processes: our usbhid-ups (port=sim) and
+// the upsd, upsmon and upssched that s picks (kit is needed for real
+// NUT's).
+func playReal(t *testing.T, kit *nutref.Kit, s Setup, rb Runbook) *Rig {
 	t.Helper()
-	r := NewRig(t, nil, Setup{Name: "our processes", UPS: "eco", Driver: Ours, Upsd: Ours, Upsmon: Ours, Upssched: Ours,
-		Files: simFiles(rb.Upssched)})
+	s.UPS, s.Driver, s.Files = "eco", Ours, simFiles(rb.Upssched)
+	r := NewRig(t, kit, s)
 	r.StartStack("OL")
 	for _, c := range rb.Setup {
 		if err := r.Sim(c); err != nil {
@@ -184,18 +191,20 @@ var noEnv = Exclusion{
 // same order (per poll, see canonical) at times within tol.
 func compareLab(t *testing.T, r *Rig, labEvents []Event, tol time.Duration, ex ...Exclusion) {
 	t.Helper()
+	name := r.Name + " (real time)"
+	t.Helper()
 	ex = append(ex, noEnv)
 	const gap = 400 * time.Millisecond
 	a := canonical(apply(labEvents, ex...), r.Addr(), gap)
 	b := canonical(apply(r.Events(), ex...), r.Addr(), gap)
-	if d := diff("lab (virtual clock)", a, r.Addr(), "our processes (real time)", b, r.Addr()); d != "" {
-		t.Errorf("the lab and our processes recorded different calls:\n%s", d)
+	if d := diff("lab (virtual clock)", a, r.Addr(), name, b, r.Addr()); d != "" {
+		t.Errorf("the lab and %s recorded different calls:\n%s", r.Name, d)
 		return
 	}
 	for _, bad := range timesWithin(a, b, tol) {
-		t.Errorf("lab vs processes: %s", bad)
+		t.Errorf("lab vs %s: %s", r.Name, bad)
 	}
-	t.Logf("the lab and our processes agree:\n%s", sideBySide("lab (virtual clock)", a, r.Addr(), "our processes (real time)", b, r.Addr()))
+	t.Logf("the lab and %s agree:\n%s", r.Name, sideBySide("lab (virtual clock)", a, r.Addr(), name, b, r.Addr()))
 }
 
 // stormSched is the notify-storm upssched.conf of NUT's documentation,
@@ -230,7 +239,7 @@ func TestFaithfulFlappingMains(t *testing.T) {
 		Until:    20 * time.Second,
 		Upssched: stormSched,
 	}
-	r := playReal(t, rb)
+	r := playReal(t, nil, ourStack, rb)
 	labEvents := playLab(t, rb, r)
 	compareLab(t, r, labEvents, 1500*time.Millisecond)
 	if n := len(matching(r.Events(), "cmdscript", "onbattwarn")); n != 1 {
@@ -254,7 +263,7 @@ func TestFaithfulOutageToLowBattery(t *testing.T) {
 		ShutsDown: true,
 		Upssched:  stormSched,
 	}
-	r := playReal(t, rb)
+	r := playReal(t, nil, ourStack, rb)
 	labEvents := playLab(t, rb, r)
 	compareLab(t, r, labEvents, 2*time.Second)
 	b, err := os.ReadFile(filepath.Join(r.Dir, "killpower"))
@@ -272,4 +281,40 @@ func matching(evs []Event, kind, what string) []Event {
 		}
 	}
 	return out
+}
+
+// TestRealUpsmonShutsDownOnSimulatedBattery (issue 7): real NUT upsmon and
+// upssched against our upsd, our usbhid-ups and the simulated ECO 650
+// (port=sim). The battery is set to 25 % with a 90 % load, then mains
+// fails: real upsmon sees ONBATT, then LOWBATT when the simulated charge
+// reaches 20 %, sets FSD through our upsd, and runs SHUTDOWNCMD; the
+// POWERDOWNFLAG is written. The same runbook in the lab gives the same
+// calls (the lab runs our upsmon, so primary-fsd-notify is excluded, and
+// the timer's environment, #3097).
+func TestRealUpsmonShutsDownOnSimulatedBattery(t *testing.T) {
+	t.Parallel()
+	k := nutref.Require(t)
+	rb := Runbook{
+		Name:      "real upsmon, simulated battery",
+		Setup:     []string{"battery charge 25%", "load 90%"},
+		Steps:     []Step{{2500 * time.Millisecond, "mains off"}},
+		Until:     23 * time.Second,
+		ShutsDown: true,
+		Upssched:  stormSched,
+	}
+	r := playReal(t, k, Setup{Name: "real upsmon+upssched on our upsd+driver", Upsd: Ours, Upsmon: Real, Upssched: Real}, rb)
+	evs := r.Events()
+	for _, want := range []string{"ONBATT", "LOWBATT", "SHUTDOWN"} {
+		if len(matching(evs, "notify", want)) != 1 {
+			t.Errorf("real upsmon notified %s %d times, want 1", want, len(matching(evs, "notify", want)))
+		}
+	}
+	b, err := os.ReadFile(filepath.Join(r.Dir, "killpower"))
+	if err != nil || string(b) != "upsmon-shutdown-file" {
+		t.Errorf("POWERDOWNFLAG holds %q (%v)", b, err)
+	}
+	if !strings.Contains(r.upsdLog(), "set FSD on UPS [eco]") {
+		t.Errorf("our upsd did not log the FSD from real upsmon")
+	}
+	compareLab(t, r, playLab(t, rb, r), 2*time.Second, primaryFSDNotify, timerEnv("onbattwarn", "commbad"))
 }
