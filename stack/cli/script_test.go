@@ -20,6 +20,7 @@ import (
 
 	"github.com/rogpeppe/go-internal/testscript"
 	"github.com/upslab/upslab/drivers/driver"
+	"github.com/upslab/upslab/drivers/sock"
 	"github.com/upslab/upslab/stack/cli/upsc"
 	"github.com/upslab/upslab/stack/cli/upscmd"
 	"github.com/upslab/upslab/stack/cli/upsrw"
@@ -120,13 +121,66 @@ func cmdWaitFile(ts *testscript.TestScript, neg bool, args []string) {
 	}
 }
 
-// waitups ups: wait until our upsd on 127.0.0.1:$PORT listens and has
-// the driver's data (GET VAR ups ups.status answers a value).
+// waitups ups: wait until our upsd on 127.0.0.1:$PORT has the whole
+// dump of the usbhid-ups driver of ups. The driver socket tells how many
+// variables and commands there are; upsd, like NUT's, answers from a
+// partial dump while it streams in, and the commands come last, so upsd is
+// ready when it lists as many (LIST VAR when the UPS has no commands).
 func cmdWaitUPS(ts *testscript.TestScript, neg bool, args []string) {
 	if len(args) != 1 {
 		ts.Fatalf("usage: waitups ups")
 	}
-	waitReply(ts, "GET VAR "+args[0]+" ups.status", "^VAR ")
+	ups := args[0]
+	nvars, ncmds := driverCounts(ts, filepath.Join(ts.Getenv("NUT_STATEPATH"), "usbhid-ups-"+ups))
+	addr := "127.0.0.1:" + ts.Getenv("PORT")
+	last := "no answer"
+	ok := poll(func() bool {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		defer cancel()
+		c, err := client.Dial(ctx, addr)
+		if err != nil {
+			last = err.Error()
+			return false
+		}
+		defer c.Close()
+		c.SetDeadline(time.Now().Add(time.Second))
+		if ncmds > 0 {
+			cmds, err := c.ListCmd(ups)
+			last = fmt.Sprintf("%d of %d commands (%v)", len(cmds), ncmds, err)
+			return err == nil && len(cmds) >= ncmds
+		}
+		vars, err := c.ListVar(ups)
+		last = fmt.Sprintf("%d of %d variables (%v)", len(vars), nvars, err)
+		return err == nil && len(vars) >= nvars
+	})
+	if !ok {
+		ts.Fatalf("upsd at %s never had all of %s: %s", addr, ups, last)
+	}
+}
+
+// driverCounts dumps a driver socket: how many variables and commands.
+func driverCounts(ts *testscript.TestScript, path string) (nvars, ncmds int) {
+	// The socket file can appear a moment before the driver accepts.
+	var dc *sock.Client
+	var err error
+	if !poll(func() bool { dc, err = sock.Dial(path); return err == nil }) {
+		ts.Fatalf("driver socket: %v", err)
+	}
+	defer dc.Close()
+	dc.Conn().SetDeadline(time.Now().Add(deadline))
+	ts.Check(dc.DumpAll())
+	for {
+		e, err := dc.Next()
+		ts.Check(err)
+		switch e.Op {
+		case "SETINFO":
+			nvars++
+		case "ADDCMD":
+			ncmds++
+		case "DUMPDONE":
+			return nvars, ncmds
+		}
+	}
 }
 
 // waitreply request regexp: wait until upsd on 127.0.0.1:$PORT answers
