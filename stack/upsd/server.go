@@ -22,6 +22,7 @@ import (
 	"time"
 
 	"github.com/upslab/upslab/internal/clock"
+	"github.com/upslab/upslab/stack/conf"
 	"github.com/upslab/upslab/stack/dstate"
 	"github.com/upslab/upslab/stack/protocol"
 )
@@ -35,9 +36,9 @@ const (
 	// drops clients that sent no complete line for more than 60 s.
 	DefaultIdleTimeout = 60 * time.Second
 	// DefaultMaxAge is MAXAGE: data older than this is stale.
-	DefaultMaxAge = 15 * time.Second
+	DefaultMaxAge = conf.DefaultMaxAge
 	// DefaultTrackingDelay is TRACKINGDELAY, the lifetime of tracking IDs.
-	DefaultTrackingDelay = 3600 * time.Second
+	DefaultTrackingDelay = conf.DefaultTrackingDelay
 	// DefaultLoopInterval is the pass interval of upsd's main loop
 	// (reconnects, PING, staleness, idle clients).
 	DefaultLoopInterval = 2 * time.Second
