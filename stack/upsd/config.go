@@ -87,23 +87,6 @@ func ParseUsers(r io.Reader, name string) (Users, []conf.Warning, error) {
 	return UsersFromConf(c), warns, err
 }
 
-// ReadUsers loads the upsd.users at path, passing every warning and every
-// line-level error to warn as upsd logs them, and returns an error only
-// when the file cannot be read.
-//
-// Deprecated: kept for callers written before stack/conf; use ParseUsers,
-// or conf.LoadUsersConf and UsersFromConf.
-func ReadUsers(path string, warn func(string)) (Users, error) {
-	c, warns, err := conf.LoadUsersConf(path)
-	if c == nil {
-		return nil, err
-	}
-	for _, l := range confLog(warns, err) {
-		warn(l)
-	}
-	return UsersFromConf(c), nil
-}
-
 func (us Users) find(name string) *User {
 	for _, u := range us {
 		if u.Name == name {
