@@ -23,7 +23,7 @@ import (
 //     2.8.0 still fires once, ours (2.8.5) not at all. Checked apart.
 func TestInterop(t *testing.T) {
 	if testing.Short() {
-		t.Skip("real processes and real timers (~9 s)")
+		t.Skip("real processes and real timers (~12 s)")
 	}
 	k := nutref.Require(t)
 	exe, err := os.Executable()
@@ -47,14 +47,14 @@ func TestInterop(t *testing.T) {
 		s.inst.WriteFile("upssched.conf", fmt.Sprintf(`CMDSCRIPT %s
 PIPEFN %s/upssched.pipe
 LOCKFN %s/upssched.lock
-AT ONBATT * START-TIMER onbatt 2
+AT ONBATT * START-TIMER onbatt 4
 AT ONLINE * CANCEL-TIMER onbatt
 AT ONLINE eaton@localhost EXECUTE back "two words"
 AT COMMBAD * START-TIMER commbad 1
 AT COMMOK * CANCEL-TIMER commbad nocommbad
-AT REPLBATT * START-TIMER dup 2
+AT REPLBATT * START-TIMER dup 5
 AT NOCOMM * CANCEL-TIMER dup
-AT LOWBATT * START-TIMER marker 3
+AT LOWBATT * START-TIMER marker 7
 `, s.inst.Path("cmd.sh"), s.inst.StatePath, s.inst.StatePath))
 	}
 	event := func(ups, typ string) {
@@ -101,7 +101,7 @@ AT LOWBATT * START-TIMER marker 3
 	event("eaton@localhost", "REPLBATT")
 	event("eaton@localhost", "REPLBATT")
 	event("eaton@localhost", "NOCOMM")
-	event("eaton@localhost", "LOWBATT") // a 3 s marker, after the 2 s timers
+	event("eaton@localhost", "LOWBATT") // a 7 s marker, after the 5 s timers
 	wait("marker")
 	if n := strings.Count(read(sides[0]), "dup\n"); n != 1 {
 		t.Errorf("real 2.8.0: duplicate timer fired %d times after one cancel, want 1 (2.8.0 bug)", n)
