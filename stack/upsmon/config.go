@@ -142,10 +142,25 @@ func Parse(name string, data []byte) (cfg *Config, warnings []string, err error)
 		}
 		warnings = append(warnings, msg)
 	}
-	return FromConf(c), warnings, nil
+	cfg = FromConf(c)
+	// 2.8.0 ignores OFF; later NUT's 30 s OFFDURATION default (which
+	// stack/conf reports) would make an OFF UPS critical. Only an explicit
+	// OFFDURATION line turns that on here.
+	explicit := false
+	for _, l := range strings.Split(string(data), "\n") {
+		if f := strings.Fields(l); len(f) > 0 && f[0] == "OFFDURATION" {
+			explicit = true
+		}
+	}
+	if !explicit {
+		cfg.OffDuration = -1
+	}
+	return cfg, warnings, nil
 }
 
-// FromConf turns stack/conf's upsmon.conf into the machine's Config.
+// FromConf turns stack/conf's upsmon.conf into the machine's Config. It
+// keeps stack/conf's OFFDURATION default (later NUT's 30 s); Parse uses -1
+// (2.8.0: OFF never critical) unless the file sets OFFDURATION.
 func FromConf(c *conf.UpsmonConf) *Config {
 	secs := func(d time.Duration) int {
 		if d < 0 {
