@@ -114,7 +114,7 @@ func TestInteropRealUpsd(t *testing.T) {
 	// (daemons.md §6.4); ours keep serving the new upsd.
 	upsd.Stop()
 	upsd = inst.Start(t, "upsd")
-	nutref.WaitPort(t, inst.Addr(), 10*time.Second)
+	nutref.WaitPort(t, inst.Addr(), 10*time.Second, upsd)
 	simctl(t, ctl, "mains off")
 	nutref.WaitFor(t, 10*time.Second, func() bool { return strings.HasPrefix(upsc("ups.status"), "OB") })
 }

@@ -125,7 +125,6 @@ type fakeDevice struct {
 	desc     []byte
 	features map[byte][]byte
 	strs     map[int]string
-	info     *hiddev.Info
 	gets     []byte
 	sets     [][]byte
 	gone     bool

@@ -170,7 +170,7 @@ func TestJitterIsSeeded(t *testing.T) {
 		}
 		return b.String()
 	}
-	if str(1) != str(1) {
+	if a, b := str(1), str(1); a != b {
 		t.Errorf("same seed, different events")
 	}
 	if str(1) == str(2) {

@@ -84,6 +84,7 @@ func Connect(host string, port int, tryTLS bool) (*client.Client, error) {
 	if err != nil {
 		var dnsErr *net.DNSError
 		if errors.As(err, &dnsErr) {
+			//lint:ignore ST1005 NUT's own message, printed as NUT prints it
 			return nil, errors.New("No such host")
 		}
 		return nil, errors.New("Connection failure: " + ErrnoText(err))
@@ -145,11 +146,13 @@ func PromptUser(in *bufio.Reader, out io.Writer) (string, error) {
 	}
 	line, err := in.ReadString('\n')
 	if err != nil && line == "" {
+		//lint:ignore ST1005 NUT's own message, printed as NUT prints it
 		return "", errors.New("Error reading from stdin!")
 	}
 	line = strings.TrimSuffix(line, "\n")
 	if line == "" {
 		if uerr != nil {
+			//lint:ignore ST1005 NUT's own message, printed as NUT prints it
 			return "", errors.New("No username available - even tried getpwuid")
 		}
 		return u.Username, nil
