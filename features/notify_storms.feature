@@ -1,3 +1,4 @@
+@storms
 Feature: Suppressing notify storms
   A small UPS on a bad power line goes on and off battery many times a day.
   The NUT documentation ("Suppressing notify storms") uses upssched so that
@@ -41,6 +42,7 @@ Feature: Suppressing notify storms
     And CMDSCRIPT ran "ups-back-on-power" 1 time
     And the host did not shut down
 
+  @flapping
   Scenario: Flapping mains never runs the delayed command
     When the lab runs for 1 minute
     And mains flaps 5 times every 20 seconds
@@ -51,6 +53,7 @@ Feature: Suppressing notify storms
     And CMDSCRIPT ran "ups-back-on-power" 5 times
     And the host did not shut down
 
+  @flapping
   Scenario: Each return to mains runs the back-on-line command
     When mains flaps 3 times every 40 seconds
     And 2 minutes pass
@@ -64,6 +67,7 @@ Feature: Suppressing notify storms
     Then CMDSCRIPT ran "onbattwarn" 1 time
     And CMDSCRIPT ran "onbattwarn" within 40 seconds of the outage
 
+  @flapping
   Scenario: Flaps faster than POLLFREQ are not seen at all
     When the lab runs for 1 minute
     And mains flaps 10 times every 2 seconds
@@ -72,6 +76,7 @@ Feature: Suppressing notify storms
     And CMDSCRIPT never ran "onbattwarn"
     And the host did not shut down
 
+  @cable @flapping
   Scenario: A flaky cable gives COMMBAD/COMMOK storms that upssched absorbs
     When the lab runs for 1 minute
     And the UPS cable flaps 4 times every 40 seconds
@@ -80,6 +85,7 @@ Feature: Suppressing notify storms
     And upsmon notified COMMOK at least 2 times
     And CMDSCRIPT never ran "commbad"
 
+  @cable
   Scenario: A cable pulled for good runs the commbad command
     When the lab runs for 1 minute
     And the UPS cable is pulled
@@ -88,6 +94,7 @@ Feature: Suppressing notify storms
     And CMDSCRIPT ran "commbad" 1 time
     And the host did not shut down
 
+  @cable
   Scenario: An outage during a cable problem still shuts down after DEADTIME
     When the lab runs for 1 minute
     And mains power fails

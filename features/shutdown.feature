@@ -1,3 +1,4 @@
+@shutdown
 Feature: Shutdown on low battery
   When the battery runs low, the primary upsmon sets FSD, waits HOSTSYNC for
   its secondaries, runs SHUTDOWNCMD and writes POWERDOWNFLAG; the UPS cuts
@@ -63,6 +64,7 @@ Feature: Shutdown on low battery
     And 2 minutes pass
     Then the UPS output went off and came back on
 
+  @secondary
   Scenario: The primary waits HOSTSYNC for a secondary to log out
     Given a secondary host "web" that monitors "eaton@localhost" as secondary
     When mains power fails
@@ -70,6 +72,7 @@ Feature: Shutdown on low battery
     Then the secondary "web" shut down before the primary
     And the primary shut down at most 20 seconds after setting FSD
 
+  @secondary
   Scenario: A secondary follows the primary's FSD
     Given a secondary host "web" that monitors "eaton@localhost" as secondary
     When mains power fails
@@ -77,6 +80,7 @@ Feature: Shutdown on low battery
     Then the secondary "web" was notified FSD
     And the secondary "web" shut down
 
+  @secondary
   Scenario: upsmon -c fsd shuts everything down at once
     Given a secondary host "web" that monitors "eaton@localhost" as secondary
     When the lab runs for 1 minute
@@ -85,6 +89,7 @@ Feature: Shutdown on low battery
     Then the host shut down
     And the secondary "web" shut down
 
+  @cable
   Scenario: A UPS lost while on battery is declared dead after DEADTIME
     When mains power fails
     And 10 seconds pass
@@ -93,6 +98,7 @@ Feature: Shutdown on low battery
     Then the host shut down
     And upsmon logged "Promoting dead UPS"
 
+  @cable
   Scenario: A UPS lost while on line is not a reason to shut down
     When the UPS cable is pulled
     And 5 minutes pass
@@ -100,6 +106,7 @@ Feature: Shutdown on low battery
     And upsmon notified NOCOMM at least 1 time
     And the host did not shut down
 
+  @two-ups
   Scenario: MINSUPPLIES 1 with two UPS: one failing is not enough
     Given a second UPS "backup" simulated as an Ellipse ECO 650 at 40% load
     And upsmon monitors "backup@localhost" as primary
@@ -109,6 +116,7 @@ Feature: Shutdown on low battery
     Then upsmon notified LOWBATT at least 1 time
     And the host did not shut down
 
+  @two-ups
   Scenario: MINSUPPLIES 2 with two UPS: one failing shuts down
     Given a second UPS "backup" simulated as an Ellipse ECO 650 at 40% load
     And upsmon monitors "backup@localhost" as primary

@@ -1,3 +1,4 @@
+@timers
 Feature: upssched timers
   upssched turns upsmon's notifications into timers and commands.
   START-TIMER, CANCEL-TIMER and EXECUTE behave as NUT documents them, with
@@ -92,6 +93,7 @@ Feature: upssched timers
     Then CMDSCRIPT ran "on-battery-now" 1 time
     And CMDSCRIPT ran "on-battery-now" within 6 seconds of the outage
 
+  @flapping
   Scenario: A timer started twice fires twice, as in every NUT (a documented pitfall)
     Given this upssched.conf:
       """
@@ -105,6 +107,7 @@ Feature: upssched timers
     And 5 minutes pass
     Then CMDSCRIPT ran "onbattwarn" 2 times
 
+  @flapping
   Scenario: START-TIMER-SHARED joins the running timer, so it fires once (NUT 2.8.5)
     Given this upssched.conf:
       """
@@ -118,6 +121,7 @@ Feature: upssched timers
     And 5 minutes pass
     Then CMDSCRIPT ran "onbattwarn" 1 time
 
+  @flapping
   Scenario: CANCEL-TIMER stops every copy of a doubled timer (NUT 2.8.5; 2.8.0 stopped only the first)
     Given this upssched.conf:
       """
@@ -151,6 +155,7 @@ Feature: upssched timers
     Then CMDSCRIPT ran "full-name-matched" 1 time
     And CMDSCRIPT never ran "short-name-matched"
 
+  @two-ups
   Scenario: Two UPS at once keep their own per-UPS timers
     Given a second UPS "backup" simulated as an Ellipse ECO 650 at 10% load
     And upsmon monitors "backup@localhost" as primary
@@ -173,6 +178,7 @@ Feature: upssched timers
     Then CMDSCRIPT never ran "eaton-out"
     And CMDSCRIPT ran "backup-out" 1 time
 
+  @two-ups
   Scenario: A star AT line matches every UPS
     Given a second UPS "backup" simulated as an Ellipse ECO 650 at 10% load
     And upsmon monitors "backup@localhost" as primary
