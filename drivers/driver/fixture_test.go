@@ -15,7 +15,7 @@ import (
 // (whose driver it is, and how it was started) and battery.runtime (it
 // depends on the battery model).
 func TestDumpMatchesRealECO(t *testing.T) {
-	want := readVars(t, "../../../shared/fixtures/ellipse-eco/nut-issue-1468-ellipse-eco-650-nut-2.8.0.txt")
+	want := readVars(t, "testdata/nut-issue-1468-ellipse-eco-650-nut-2.8.0.txt")
 	t.Setenv("NUT_STATEPATH", t.TempDir())
 	var out, errb bytes.Buffer
 	if code := RunContext(context.Background(), "usbhid-ups", []string{"-s", "eco", "-x", "port=sim", "-d", "1"}, &out, &errb); code != 0 {
@@ -45,7 +45,7 @@ func readVars(t *testing.T, path string) map[string]string {
 	t.Helper()
 	b, err := os.ReadFile(path)
 	if err != nil {
-		t.Skipf("fixture: %v", err)
+		t.Fatalf("fixture: %v", err)
 	}
 	m := map[string]string{}
 	for _, l := range strings.Split(string(b), "\n") {

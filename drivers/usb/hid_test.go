@@ -30,12 +30,11 @@ type fakeConn struct {
 
 func loadReport(t testing.TB) []byte {
 	t.Helper()
-	b, err := os.ReadFile("../../../shared/fixtures/ellipse-eco/santak-tg-box-850.report-descriptor.hex")
+	// The real Santak TG-BOX 850 descriptor (shared/fixtures/ellipse-eco,
+	// copied unchanged).
+	b, err := os.ReadFile("testdata/santak-tg-box-850.report-descriptor.hex")
 	if err != nil {
-		b, err = os.ReadFile("/work/shared/fixtures/ellipse-eco/santak-tg-box-850.report-descriptor.hex")
-	}
-	if err != nil {
-		t.Skipf("fixture: %v", err)
+		t.Fatalf("fixture: %v", err)
 	}
 	r, err := hex.DecodeString(strings.TrimSpace(string(b)))
 	if err != nil {
