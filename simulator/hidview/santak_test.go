@@ -11,7 +11,7 @@ import (
 func TestSantakRebuild(t *testing.T) {
 	raw, err := os.ReadFile("testdata/santak-tg-box-850.report-descriptor.hex")
 	if err != nil {
-		t.Skip(err)
+		t.Fatal(err)
 	}
 	want, err := hex.DecodeString(strings.TrimSpace(string(raw)))
 	if err != nil {
