@@ -86,6 +86,14 @@ var requests = []request{
 	{"tree-unreachable", "upsstats.cgi", "host=eaton@!&treemode", ""},
 	{"single-not-in-hosts", "upsstats.cgi", "host=other@@", ""},
 
+	// The bar images the single page links to (PNG, compared byte for byte).
+	{"image-charge", "upsimage.cgi", "host=eaton@@&display=battery.charge", ""},
+	{"image-input", "upsimage.cgi", "host=eaton@@&display=input.voltage&width=68", ""},
+	{"image-load", "upsimage.cgi", "host=eaton@@&display=ups.load", ""},
+	{"image-temperature", "upsimage.cgi", "host=eaton@@&display=ups.temperature&tempmin=0&tempmax=50", ""},
+	{"image-unknown-ups", "upsimage.cgi", "host=nosuch@@&display=battery.charge", ""},
+	{"image-unreachable", "upsimage.cgi", "host=eaton@!&display=battery.charge", ""},
+
 	{"upsset-login", "upsset.cgi", "", ""},
 	{"upsset-pickups", "upsset.cgi", "", login + "&function=pickups"},
 	{"upsset-settings", "upsset.cgi", "", login + "&function=showsettings&monups=eaton@@"},
@@ -158,6 +166,7 @@ var pageChecks = map[string][]string{
 	"tree":                        {"device.location", "ups.vendorid", "0463"},
 	"single-unknown-ups":          {"nosuch"},
 	"single-unreachable":          {"Unreachable upsd"},
+	"image-charge":                {"Content-type: image/png", "\x89PNG"},
 	"upsset-login":                {`NAME="username"`},
 	"upsset-settings":             {"UPSVAR_ups.beeper.status", "Interval to wait after shutdown"},
 	"upsset-commands":             {"load.off"},
@@ -174,7 +183,11 @@ func checkGolden(t *testing.T, name, page string) {
 			t.Errorf("%s: NUT's page lacks %q:\n%s", name, s, page)
 		}
 	}
-	path := filepath.Join("testdata", "golden", name+".html")
+	ext := ".html"
+	if strings.HasPrefix(name, "image-") {
+		ext = ".png.cgi" // a PNG after the CGI header
+	}
+	path := filepath.Join("testdata", "golden", name+ext)
 	if *update {
 		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 			t.Fatal(err)
