@@ -1,6 +1,7 @@
 package faithful
 
 import (
+	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -48,6 +49,15 @@ func TestMain(m *testing.M) {
 		}
 	}
 	ourBin = dir
+	// The tests wait on real processes in real time and use little CPU:
+	// run more of them at once than GOMAXPROCS (go test's default
+	// -parallel), unless -test.parallel was given.
+	flag.Parse()
+	explicit := false
+	flag.Visit(func(f *flag.Flag) { explicit = explicit || f.Name == "test.parallel" })
+	if !explicit {
+		_ = flag.Set("test.parallel", "4")
+	}
 	code := m.Run()
 	os.RemoveAll(dir)
 	os.Exit(code)
