@@ -91,13 +91,21 @@ func (m *machine) feed(b byte) [][]byte {
 			}
 			m.st, m.frames, m.idx, m.notif = idle, nil, 0, nil
 		case b == frame.NAK:
-			// A NAK with a frame pending asks for it again; with nothing
-			// pending, the host missed our last frame or ACK (NUT sends
-			// one after 3 s without an ACK): send it again.
-			if m.st == awaitAck {
+			// A NAK with a frame pending asks for it again. With nothing
+			// pending, NUT is telling us (after 3 s) that it got no ACK:
+			// if our last word was an ACK it was lost, so say it again;
+			// otherwise its request never reached us whole, and a NAK
+			// makes NUT send it again at once. (Resending our last
+			// response frame instead, as a first version did, fed NUT a
+			// stale answer and its sync then read the leftovers: real
+			// mge-shut 2.8.0 gave up at 1 % noise.)
+			switch {
+			case m.st == awaitAck:
 				m.send(&out, m.frames[m.idx].Bytes())
-			} else if m.last != nil {
+			case len(m.last) == 1 && m.last[0] == frame.ACK:
 				m.send(&out, m.last)
+			default:
+				m.send(&out, []byte{frame.NAK})
 			}
 		}
 	case frame.Bad:
