@@ -161,12 +161,3 @@ func timesWithin(a, b []Event, tol time.Duration) []string {
 	}
 	return bad
 }
-
-// dump prints events one per line, for logs.
-func dump(evs []Event) string {
-	var sb strings.Builder
-	for _, e := range evs {
-		sb.WriteString(e.String() + "\n")
-	}
-	return sb.String()
-}

@@ -413,12 +413,6 @@ func (r *Rig) WaitShutdown(timeout time.Duration) {
 	})
 }
 
-// WaitEvents waits until cond holds for the recorded events.
-func (r *Rig) WaitEvents(what string, timeout time.Duration, cond func([]Event) bool) {
-	r.t.Helper()
-	r.waitUntil(what, timeout, func() bool { return cond(r.Events()) })
-}
-
 // waitUntil polls cond with a short backoff until it holds, and fails the
 // test after timeout, or at once when a watched process exits.
 func (r *Rig) waitUntil(what string, timeout time.Duration, cond func() bool, watch ...*proc) {

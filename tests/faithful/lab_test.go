@@ -1,7 +1,6 @@
 package faithful
 
 import (
-	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -162,17 +161,9 @@ func playLab(t *testing.T, rb Runbook, r *Rig) []Event {
 				tl = append(tl, e.String())
 			}
 		}
-		t.Logf("lab timeline:\n%s", indent(fmt.Sprint(joinLines(tl))))
+		t.Logf("lab timeline:\n%s", indent(strings.Join(tl, "\n")))
 	}
 	return out
-}
-
-func joinLines(l []string) string {
-	s := ""
-	for _, x := range l {
-		s += x + "\n"
-	}
-	return s
 }
 
 // noEnv drops what the lab does not record: the environment a CMDSCRIPT
@@ -267,8 +258,8 @@ func TestFaithfulFlappingMains(t *testing.T) {
 // down". The ECO 650 at 23 % charge and 90 % load loses mains: ONBATT,
 // LOWBATT when the simulated charge reaches battery.charge.low (20 %),
 // FSD, SHUTDOWN, SHUTDOWNCMD and POWERDOWNFLAG — in the lab and in real
-// time, with low battery at the same time within 2 s: the simulator's
-// battery runs at the same pace on both clocks.
+// time, with low battery at the same time within lowBattTol: the
+// simulator's battery runs at the same pace on both clocks.
 func TestFaithfulOutageToLowBattery(t *testing.T) {
 	t.Parallel()
 	rb := Runbook{
@@ -281,12 +272,21 @@ func TestFaithfulOutageToLowBattery(t *testing.T) {
 	}
 	r := playReal(t, nil, ourStack, rb)
 	labEvents := playLab(t, rb, r)
-	compareLab(t, r, labEvents, 2*time.Second)
+	compareLab(t, r, labEvents, lowBattTol)
 	b, err := os.ReadFile(filepath.Join(r.Dir, "killpower"))
 	if err != nil || string(b) != "upsmon-shutdown-file" {
 		t.Errorf("POWERDOWNFLAG holds %q (%v)", b, err)
 	}
 }
+
+// lowBattTol is how far apart the lab and a real run may see low
+// battery: the simulator steps its battery once a second from its own
+// start, which in real time is the driver's start (a second or two
+// before upsmon's, at any fraction) and in the lab the lab's; so the
+// charge crosses battery.charge.low up to 1 s apart, and upsmon sees it at
+// its next poll (1 s): 2 s, plus process latency. Observed: 0.05 s and
+// 1.03 s in two runs of the same test.
+const lowBattTol = 2500 * time.Millisecond
 
 // matching returns the events of a kind with a given What.
 func matching(evs []Event, kind, what string) []Event {
@@ -332,7 +332,7 @@ func TestRealUpsmonShutsDownOnSimulatedBattery(t *testing.T) {
 	if !strings.Contains(r.upsdLog(), "set FSD on UPS [eco]") {
 		t.Errorf("our upsd did not log the FSD from real upsmon")
 	}
-	compareLab(t, r, playLab(t, rb, r), 2*time.Second, primaryFSDNotify, timerEnv("onbattwarn", "commbad"))
+	compareLab(t, r, playLab(t, rb, r), lowBattTol, primaryFSDNotify, timerEnv("onbattwarn", "commbad"))
 }
 
 // TestFaithfulCablePulled (issue 8): the USB cable pulled for 6 s and
