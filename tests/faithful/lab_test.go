@@ -280,12 +280,14 @@ func TestFaithfulOutageToLowBattery(t *testing.T) {
 }
 
 // lowBattTol is how far apart the lab and a real run may see low
-// battery: the simulator steps its battery once a second from its own
-// start, which in real time is the driver's start (a second or two
-// before upsmon's, at any fraction) and in the lab the lab's; so the
-// charge crosses battery.charge.low up to 1 s apart, and upsmon sees it at
-// its next poll (1 s): 2 s, plus process latency. Observed: 0.05 s and
-// 1.03 s in two runs of the same test.
+// battery. The simulator integrates the charge continuously, but a
+// crossing of battery.charge.low is reported when the device next wakes
+// (every second while discharging, counted from its last operation) or is
+// read by the driver, whose polls have another phase in real time (the
+// driver starts a second or two before upsmon, at any fraction) than in
+// the lab; so up to 1 s apart, and upsmon sees it at its next poll (1 s):
+// 2 s, plus process latency. Observed: 0.05 s and 1.03 s in two runs of
+// the same test.
 const lowBattTol = 2500 * time.Millisecond
 
 // matching returns the events of a kind with a given What.
