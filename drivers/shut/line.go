@@ -51,12 +51,15 @@ func (l *line) write(b []byte) error {
 
 // readByte returns the next byte, waiting up to d.
 func (l *line) readByte(d time.Duration) (byte, error) {
-	if len(l.buf) == 0 {
+	var t clock.Timer
+	for len(l.buf) == 0 {
 		if l.eof != nil {
 			return 0, l.eof
 		}
-		t := l.clk.NewTimer(d)
-		defer t.Stop()
+		if t == nil {
+			t = l.clk.NewTimer(d)
+			defer t.Stop()
+		}
 		select {
 		case c, ok := <-l.in:
 			if !ok {
