@@ -42,12 +42,15 @@ const upsConf = `
 `
 
 // upsd.users: upsset.cgi logs in only to save settings and run commands;
-// it needs "actions = SET" and instcmds.
+// it needs "actions = SET" and instcmds. The viewer has a password and
+// nothing else.
 const usersConf = `
 [admin]
 	password = adminpass
 	actions = SET
 	instcmds = ALL
+[viewer]
+	password = viewpass
 `
 
 // upsset.conf: without this word upsset.cgi refuses to run.
@@ -69,6 +72,13 @@ type request struct {
 	prog  string
 	query string // QUERY_STRING for GET
 	body  string // POST body (form-encoded); POST when not empty
+}
+
+// settle names the requests after which a "GET VAR" reply must change
+// before the next request runs: a SET reaches the driver and comes back
+// from it asynchronously, so the next page would otherwise race it.
+var settle = map[string]string{
+	"upsset-save": "GET VAR eaton device.location",
 }
 
 const login = "username=admin&password=adminpass"
@@ -98,7 +108,10 @@ var requests = []request{
 	{"upsset-pickups", "upsset.cgi", "", login + "&function=pickups"},
 	{"upsset-settings", "upsset.cgi", "", login + "&function=showsettings&monups=eaton@@"},
 	{"upsset-commands", "upsset.cgi", "", login + "&function=showcmds&monups=eaton@@"},
-	{"upsset-save", "upsset.cgi", "", login + "&function=savesettings&monups=eaton@@&UPSVAR_ups.delay.shutdown=40&UPSVAR_ups.beeper.status=enabled"},
+	{"upsset-save", "upsset.cgi", "", login + "&function=savesettings&monups=eaton@@&UPSVAR_ups.delay.shutdown=40&UPSVAR_ups.beeper.status=enabled&UPSVAR_device.location=Rack%203%20%22right%22%20%5C%20%26%20%3Cb%3E"},
+	{"upsset-settings-after-save", "upsset.cgi", "", login + "&function=showsettings&monups=eaton@@"},
+	{"upsset-save-no-set-action", "upsset.cgi", "", "username=viewer&password=viewpass&function=savesettings&monups=eaton@@&UPSVAR_ups.delay.start=60"},
+	{"upsset-docmd-no-instcmds", "upsset.cgi", "", "username=viewer&password=viewpass&function=docmd&monups=eaton@@&upscommand=load.off"},
 	{"upsset-save-bad-password", "upsset.cgi", "", "username=admin&password=wrong&function=savesettings&monups=eaton@@&UPSVAR_ups.delay.start=60"},
 	{"upsset-docmd", "upsset.cgi", "", login + "&function=docmd&monups=eaton@@&upscommand=load.off"},
 	{"upsset-docmd-bad-password", "upsset.cgi", "", "username=admin&password=wrong&function=docmd&monups=eaton@@&upscommand=load.off"},
@@ -137,8 +150,9 @@ func TestCGI(t *testing.T) {
 	nutref.WaitPort(t, inst.Addr(), 10*time.Second)
 	waitReady(t, inst.Addr())
 	want := make([]string, len(requests))
+	wantErr := make([]string, len(requests))
 	for i, r := range requests {
-		want[i] = runCGI(t, inst, r, dead)
+		want[i], wantErr[i] = runCGI(t, inst, r, dead)
 	}
 	real.Stop()
 	// NUT 2.8.0 drivers abort when their upsd goes away (daemons.md §6.4),
@@ -150,9 +164,14 @@ func TestCGI(t *testing.T) {
 	waitReady(t, inst.Addr())
 
 	for i, r := range requests {
-		got := runCGI(t, inst, r, dead)
+		got, gotErr := runCGI(t, inst, r, dead)
 		if got != want[i] {
 			t.Errorf("%s: %s %q %q: our upsd's page differs from NUT's:\n%s", r.name, r.prog, r.query, r.body, lineDiff(want[i], got))
+		}
+		// What a CGI program writes to stderr ends up in the web
+		// server's error log; it names upsd's errors too.
+		if gotErr != wantErr[i] {
+			t.Errorf("%s: %s %q %q: stderr with our upsd differs from NUT's:\n%s", r.name, r.prog, r.query, r.body, lineDiff(wantErr[i], gotErr))
 		}
 		checkGolden(t, r.name, want[i])
 	}
@@ -161,16 +180,24 @@ func TestCGI(t *testing.T) {
 // pageChecks are strings a page must hold, so that two equally broken
 // pages (an empty template, a CGI that cannot start) do not pass.
 var pageChecks = map[string][]string{
-	"status":                      {"Ellipse ECO 650", "Eaton <ECO> 650 & co", "Unreachable upsd", "Driver not connected"},
-	"single":                      {"Ellipse ECO 650", "231.0", "00:35:56"},
-	"tree":                        {"device.location", "ups.vendorid", "0463"},
-	"single-unknown-ups":          {"nosuch"},
-	"single-unreachable":          {"Unreachable upsd"},
-	"image-charge":                {"Content-type: image/png", "\x89PNG"},
-	"upsset-login":                {`NAME="username"`},
-	"upsset-settings":             {"UPSVAR_ups.beeper.status", "Interval to wait after shutdown"},
-	"upsset-commands":             {"load.off"},
-	"upsset-save":                 {"set ups.delay.shutdown to 40 (was 20)"},
+	"status":             {"Ellipse ECO 650", "Eaton <ECO> 650 & co", "Unreachable upsd", "Driver not connected"},
+	"single":             {"Ellipse ECO 650", "231.0", "00:35:56"},
+	"tree":               {"device.location", "ups.vendorid", "0463"},
+	"single-unknown-ups": {"nosuch"},
+	"single-unreachable": {"Unreachable upsd"},
+	"image-charge":       {"Content-type: image/png", "\x89PNG"},
+	"upsset-login":       {`NAME="username"`},
+	"upsset-settings":    {"UPSVAR_ups.beeper.status", "Interval to wait after shutdown"},
+	"upsset-commands":    {"load.off"},
+	"upsset-save":        {"set ups.delay.shutdown to 40 (was 20)"},
+	// Truncated at the first quote by both upsds: NUT 2.8.0's drivers
+	// broadcast a changed value as SETINFO without escaping it
+	// (`SETINFO device.location "Rack 3 "right" \ & <b>"`, observed with
+	// Debian's dummy-ups; their DUMPALL escapes it), and upsd's parser
+	// stops at the bare quote.
+	"upsset-settings-after-save":  {`VALUE="Rack 3 " SIZE="32"`},
+	"upsset-save-no-set-action":   {"ERR ACCESS-DENIED"},
+	"upsset-docmd":                {"Response: OK"},
 	"upsset-settings-unreachable": {"Unable to connect"},
 }
 
@@ -208,9 +235,13 @@ func checkGolden(t *testing.T, name, page string) {
 }
 
 // runCGI runs one CGI program the way a web server does and returns its
-// normalised output (headers and page).
-func runCGI(t *testing.T, inst *nutref.Instance, r request, dead string) string {
+// normalised output (headers and page) and what it wrote on stderr.
+func runCGI(t *testing.T, inst *nutref.Instance, r request, dead string) (page, stderr string) {
 	t.Helper()
+	if req := settle[r.name]; req != "" {
+		before := query(t, inst.Addr(), req)
+		defer nutref.WaitFor(t, 5*time.Second, func() bool { return query(t, inst.Addr(), req) != before })
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	cmd := inst.Command(ctx, r.prog)
@@ -246,11 +277,11 @@ func runCGI(t *testing.T, inst *nutref.Instance, r request, dead string) string 
 	if _, ok := err.(interface{ ExitCode() int }); err != nil && !ok {
 		t.Fatalf("%s: %v", r.name, err)
 	}
-	page := out.String()
+	page = out.String()
 	if err != nil {
 		page += fmt.Sprintf("<!-- %v -->\n", err)
 	}
-	return normalise(page, inst.Addr(), dead)
+	return normalise(page, inst.Addr(), dead), normalise(errb.String(), inst.Addr(), dead)
 }
 
 // statusCGI returns a copy of upsstats.cgi for the status page (no
@@ -350,6 +381,25 @@ func waitReady(t *testing.T, addr string) {
 		l, _ := protocol.NewReader(c).ReadLine()
 		return strings.HasPrefix(l, "VAR ")
 	})
+}
+
+// query sends one request line to upsd and returns the reply line.
+func query(t *testing.T, addr, req string) string {
+	t.Helper()
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(5 * time.Second))
+	if _, err := c.Write([]byte(req + "\n")); err != nil {
+		t.Fatal(err)
+	}
+	l, err := protocol.NewReader(c).ReadLine()
+	if err != nil {
+		t.Fatalf("%s: %v", req, err)
+	}
+	return l
 }
 
 // ourServer runs our upsd in-process on the instance's configuration and
