@@ -20,6 +20,9 @@ type parser struct {
 	file  string
 	errs  ErrorList
 	warns []Warning
+	// tokErr, when set, also sees each line the tokenizer rejected (with
+	// the tokenizer's own error), for a file that keeps NUT's log of it.
+	tokErr func(parseconf.Line)
 }
 
 // lines tokenizes r with NUT's rules. Lines with a tokenizer error are
@@ -31,6 +34,9 @@ func (p *parser) lines(r io.Reader) ([]parseconf.Line, error) {
 		if l.Err == nil {
 			out = append(out, l)
 			return
+		}
+		if p.tokErr != nil {
+			p.tokErr(l)
 		}
 		msg := l.Err.Error()
 		switch {

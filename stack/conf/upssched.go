@@ -1,7 +1,9 @@
 package conf
 
 import (
+	"fmt"
 	"io"
+	"sort"
 	"strings"
 
 	"github.com/upslab/upslab/stack/parseconf"
@@ -16,10 +18,19 @@ type UpsschedConf struct {
 	CmdScript string
 	PipeFn    string
 	LockFn    string
-	// At are the AT lines in file order; every matching one runs.
+	// At are the AT lines in file order; every matching one runs. Lines
+	// this package reports as errors but upssched keeps are here too,
+	// marked Rejected (see At.Rejected).
 	At []At
 	// DebugMin is the minimum debug level (NUT 2.8.5); -1 when not set.
 	DebugMin int
+	// NUTLog is what upssched itself logs while reading the file, in its
+	// words and in file order: "Parse error: <file>:<line>: <error>" for a
+	// line the tokenizer rejects and "upssched.conf line <n>: invalid
+	// directive <words>" for a line it does not know (or a known one with
+	// too few words). Our own warnings and errors say more; a program
+	// that stands in for upssched logs these instead.
+	NUTLog []string
 }
 
 // Actions of an AT line.
@@ -53,10 +64,28 @@ type At struct {
 	// CMDSCRIPT line changes it for the lines after it).
 	CmdScript string
 	Line      int
+	// PipeFn and LockFn are the PIPEFN and LOCKFN in effect at this line:
+	// upssched talks to (or starts) the timer daemon of these, so a later
+	// PIPEFN line sends the lines after it to another daemon.
+	PipeFn, LockFn string
+	// Args are the words after Action as written (upssched uses the first
+	// two). upssched sends them to its timer daemon as text: the seconds
+	// of START-TIMER are Args[1], which the daemon reads with C's atoi
+	// ("30s" is 30, "x" is 0, and a negative one is ignored with "bogus
+	// offset for timer"); a CANCEL-TIMER with a second word runs it when
+	// no such timer exists, even when that word is empty.
+	Args []string
+	// Rejected marks a line reported in the error list that upssched
+	// nevertheless keeps and acts on when an event reaches it: an AT line
+	// before CMDSCRIPT, PIPEFN and LOCKFN are all set (fatal then), an
+	// unknown action or an empty EXECUTE (logged then), START-TIMER seconds
+	// that are not a whole number >= 0 (sent as written). Its typed fields
+	// (Timer, Seconds, Command) may be unset.
+	Rejected bool
 }
 
 // Matches reports whether the line applies to an event, with upssched's
-// comparisons.
+// comparisons (Rejected lines included).
 func (a *At) Matches(upsname, notifyType string) bool {
 	return (a.UPSName == "*" || a.UPSName == upsname) && strings.EqualFold(a.NotifyType, notifyType)
 }
@@ -65,13 +94,38 @@ func (a *At) Matches(upsname, notifyType string) bool {
 func ParseUpsschedConf(r io.Reader, filename string) (*UpsschedConf, []Warning, error) {
 	p := &parser{file: filename}
 	c := &UpsschedConf{File: filename, DebugMin: -1}
+	// NUT logs as it reads; the tokenizer's rejects come first here, so
+	// the log is put back in line order at the end.
+	type logLine struct {
+		line int
+		msg  string
+	}
+	var nutLog []logLine
+	p.tokErr = func(l parseconf.Line) {
+		nutLog = append(nutLog, logLine{l.Num, fmt.Sprintf("Parse error: %s:%d: %v", filename, l.Num, l.Err)})
+	}
+	defer func() {
+		sort.SliceStable(nutLog, func(i, j int) bool { return nutLog[i].line < nutLog[j].line })
+		for _, l := range nutLog {
+			c.NUTLog = append(c.NUTLog, l.msg)
+		}
+	}()
 	lines, err := p.lines(r)
 	if err != nil {
 		return c, nil, err
 	}
 	for _, l := range lines {
 		w := l.Words
-		switch w[0] {
+		key := w[0]
+		if strings.EqualFold(key, "DEBUG_MIN") {
+			key = "DEBUG_MIN" // the one directive upssched compares case-insensitively
+		}
+		// upssched knows a directive only with its words: one with fewer
+		// is an "invalid directive" there.
+		if n := upsschedWords[key]; len(w) < n || n == 0 {
+			nutLog = append(nutLog, logLine{l.Num, fmt.Sprintf("upssched.conf line %d: invalid directive %s", l.Num, strings.Join(w, " "))})
+		}
+		switch key {
 		case "CMDSCRIPT", "PIPEFN", "LOCKFN":
 			if !p.need(l, 2, w[0]+" <path>") {
 				continue
@@ -113,6 +167,12 @@ func ParseUpsschedConf(r io.Reader, filename string) (*UpsschedConf, []Warning, 
 	return c, p.warns, p.err()
 }
 
+// upsschedWords is how many words upssched needs for each directive it
+// knows.
+var upsschedWords = map[string]int{"CMDSCRIPT": 2, "PIPEFN": 2, "LOCKFN": 2, "DEBUG_MIN": 2, "AT": 5}
+
+// at reads an AT line. Every line upssched keeps (five words or more) is
+// appended, the ones with errors marked Rejected.
 func (p *parser) at(c *UpsschedConf, l parseconf.Line) {
 	w := l.Words
 	const usage = "AT <notifytype> <upsname|*> START-TIMER <name> <seconds> | CANCEL-TIMER <name> [<command>] | EXECUTE <command>"
@@ -120,14 +180,20 @@ func (p *parser) at(c *UpsschedConf, l parseconf.Line) {
 		p.errAt(l, 0, "AT: missing arguments, expected %s", usage)
 		return
 	}
+	a := At{NotifyType: w[1], UPSName: w[2], Action: w[3], CmdScript: c.CmdScript, Line: l.Num,
+		PipeFn: c.PipeFn, LockFn: c.LockFn, Args: append([]string(nil), w[4:]...)}
+	defer func() { c.At = append(c.At, a) }()
+	reject := func(word int, format string, args ...any) {
+		p.errAt(l, word, format, args...)
+		a.Rejected = true
+	}
 	for _, need := range []struct{ v, name string }{{c.CmdScript, "CMDSCRIPT"}, {c.PipeFn, "PIPEFN"}, {c.LockFn, "LOCKFN"}} {
 		if need.v == "" {
-			// Fatal in upssched.
-			p.errAt(l, 0, "%s must be set before any ATs in the config file!", need.name)
+			// Fatal in upssched, when it reaches the line.
+			reject(0, "%s must be set before any ATs in the config file!", need.name)
 			return
 		}
 	}
-	a := At{NotifyType: w[1], UPSName: w[2], Action: w[3], CmdScript: c.CmdScript, Line: l.Num}
 	if _, _, ok := LookupNotifyType(w[1]); !ok {
 		p.warn(&l, "AT %s: unknown notify type, the line never matches (expected one of %s)", w[1], notifyTypeList())
 	}
@@ -137,8 +203,9 @@ func (p *parser) at(c *UpsschedConf, l parseconf.Line) {
 	}
 	switch w[3] {
 	case StartTimer, StartTimerShared:
+		a.Timer = w[4]
 		if len(w) < 6 {
-			p.errAt(l, 3, "%s: missing interval, expected AT %s %s %s <name> <seconds>", w[3], w[1], w[2], w[3])
+			reject(3, "%s: missing interval, expected AT %s %s %s <name> <seconds>", w[3], w[1], w[2], w[3])
 			return
 		}
 		p.extra(l, 6)
@@ -146,10 +213,10 @@ func (p *parser) at(c *UpsschedConf, l parseconf.Line) {
 		if !ok || n < 0 {
 			// The timer daemon reads it with atoi: garbage is 0 and a
 			// negative one is ignored ("bogus offset for timer").
-			p.errAt(l, 5, "%s %s: expected a whole number of seconds >= 0, got %s", w[3], w[4], show(w[5]))
+			reject(5, "%s %s: expected a whole number of seconds >= 0, got %s", w[3], w[4], show(w[5]))
 			return
 		}
-		a.Timer, a.Seconds = w[4], n
+		a.Seconds = n
 	case CancelTimer, CancelTimerMatched:
 		// NUT master documents CANCEL-TIMER-MATCHED, but its parse_at (as
 		// of 2026-08) does not dispatch it yet: it logs "Invalid command".
@@ -161,15 +228,13 @@ func (p *parser) at(c *UpsschedConf, l parseconf.Line) {
 	case Execute:
 		p.extra(l, 5)
 		if w[4] == "" {
-			p.errAt(l, 4, "Empty EXECUTE command argument: expected AT %s %s EXECUTE <command>", w[1], w[2])
+			reject(4, "Empty EXECUTE command argument: expected AT %s %s EXECUTE <command>", w[1], w[2])
 			return
 		}
 		a.Command = w[4]
 	default:
-		p.errAt(l, 3, "Invalid command: %s: expected START-TIMER, CANCEL-TIMER or EXECUTE (or START-TIMER-SHARED, CANCEL-TIMER-MATCHED of later NUT)", show(w[3]))
-		return
+		reject(3, "Invalid command: %s: expected START-TIMER, CANCEL-TIMER or EXECUTE (or START-TIMER-SHARED, CANCEL-TIMER-MATCHED of later NUT)", show(w[3]))
 	}
-	c.At = append(c.At, a)
 }
 
 // Matching returns the AT lines that apply to an event, in file order:

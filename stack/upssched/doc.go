@@ -6,8 +6,8 @@
 //
 // The parts, functional core first:
 //
-//   - Config and Config.Match: upssched.conf and which steps one event
-//     causes, in file order.
+//   - Config and Config.Match: upssched.conf (read by package conf) and
+//     which steps one event causes, in file order.
 //   - Sched: the timer table without I/O (Start, Cancel, Due, Next, Done),
 //     on a clock.Clock.
 //   - Local: client and daemon in one process on one clock, without

@@ -12,7 +12,7 @@ func FuzzParse(f *testing.F) {
 	f.Add([]byte("CMDSCRIPT \"a # b\"\nAT \\\n ONBATT eaton@localhost CANCEL-TIMER t \"cmd with space\" extra\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		cfg, _ := Parse("upssched.conf", data)
-		for _, a := range cfg.Ats {
+		for _, a := range cfg.At {
 			if a.Line <= 0 {
 				t.Fatalf("AT line without a line number: %+v", a)
 			}

@@ -173,7 +173,7 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		log.logf("%s", l)
 	}
 	for _, s := range steps {
-		log.debugf(1, "parse_at: processing %s\t[%s]\t[%s]\t[%s]\t[%s]", s.At.Command, s.Name, s.Arg, ntype, upsname)
+		log.debugf(1, "parse_at: processing %s\t[%s]\t[%s]\t[%s]\t[%s]", s.At.Action, s.Name, s.Arg, ntype, upsname)
 		if s.Kind == "EXECUTE" {
 			log.debugf(1, "Executing command: %s", s.Name)
 			c := exec.Command("/bin/sh", "-c", s.At.CmdScript+" "+s.Name)
