@@ -18,6 +18,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -124,6 +125,69 @@ var requests = []request{
 // same port, so hosts.conf and the links in the pages are the same), and
 // compares the pages.
 func TestCGI(t *testing.T) {
+	t.Parallel()
+	k, inst, dead := setup(t, "")
+	drv := startDriver(t, inst)
+	real := inst.Start(t, "upsd")
+	nutref.WaitPort(t, inst.Addr(), 10*time.Second)
+	waitReady(t, inst.Addr())
+	want := runAll(t, inst, requests, dead)
+	real.Stop()
+	// NUT 2.8.0 drivers abort when their upsd goes away (daemons.md §6.4),
+	// and the saved setting must not carry over: a fresh driver.
+	restartDriver(t, inst, drv)
+	ourServer(t, k, inst, 0)
+	waitReady(t, inst.Addr())
+	compare(t, requests, want, runAll(t, inst, requests, dead))
+}
+
+// staleRequests are the pages shown while the driver is frozen.
+var staleRequests = []request{
+	{"stale-status", "upsstats.cgi", "", ""},
+	{"stale-single", "upsstats.cgi", "host=eaton@@", ""},
+	{"stale-tree", "upsstats.cgi", "host=eaton@@&treemode", ""},
+	{"image-stale", "upsimage.cgi", "host=eaton@@&display=battery.charge", ""},
+	{"upsset-stale-settings", "upsset.cgi", "", login + "&function=showsettings&monups=eaton@@"},
+	{"upsset-stale-commands", "upsset.cgi", "", login + "&function=showcmds&monups=eaton@@"},
+}
+
+// TestCGIStale freezes the driver (SIGSTOP) until upsd calls its data
+// stale (MAXAGE 3: PING after 1 s of silence, stale after 3 s without a
+// PONG), then shows the pages, with NUT's upsd and with ours.
+func TestCGIStale(t *testing.T) {
+	t.Parallel()
+	k, inst, dead := setup(t, "MAXAGE 3\n")
+	drv := startDriver(t, inst)
+	real := inst.Start(t, "upsd")
+	nutref.WaitPort(t, inst.Addr(), 10*time.Second)
+	waitReady(t, inst.Addr())
+	want := runStale(t, inst, drv, dead)
+	real.Stop()
+	drv = restartDriver(t, inst, drv)
+	ourServer(t, k, inst, 3*time.Second)
+	waitReady(t, inst.Addr())
+	compare(t, staleRequests, want, runStale(t, inst, drv, dead))
+}
+
+// runStale freezes the driver, waits for DATA-STALE, runs staleRequests
+// and lets the driver go on.
+func runStale(t *testing.T, inst *nutref.Instance, drv *nutref.Proc, dead string) []result {
+	t.Helper()
+	if err := drv.Signal(syscall.SIGSTOP); err != nil {
+		t.Fatal(err)
+	}
+	// A stopped driver ignores SIGTERM until continued: continue it
+	// before nutref stops it.
+	defer drv.Signal(syscall.SIGCONT)
+	nutref.WaitFor(t, 10*time.Second, func() bool {
+		return query(t, inst.Addr(), "GET VAR eaton ups.status") == "ERR DATA-STALE"
+	})
+	return runAll(t, inst, staleRequests, dead)
+}
+
+// setup makes an instance with the UPSes, users, hosts.conf, upsset.conf
+// and NUT's sample templates; extra is added to upsd.conf.
+func setup(t *testing.T, extra string) (*nutref.Kit, *nutref.Instance, string) {
 	k := nutref.Require(t)
 	inst := k.NewInstance(t)
 	dev, err := os.ReadFile(filepath.Join("testdata", "eaton.dev"))
@@ -134,7 +198,7 @@ func TestCGI(t *testing.T) {
 	inst.WriteFile("ups.conf", upsConf)
 	inst.WriteFile("eaton.dev", string(dev))
 	inst.WriteFile("upsd.users", usersConf)
-	inst.WriteFile("upsd.conf", inst.Listen()+"DATAPATH "+dataPath(k)+"\n")
+	inst.WriteFile("upsd.conf", inst.Listen()+"DATAPATH "+dataPath(k)+"\n"+extra)
 	inst.WriteFile("upsset.conf", upssetConf)
 	inst.WriteFile("hosts.conf", subst(hostsConf, inst.Addr(), dead))
 	for _, tmpl := range []string{"upsstats.html", "upsstats-single.html"} {
@@ -144,52 +208,61 @@ func TestCGI(t *testing.T) {
 		}
 		inst.WriteFile(tmpl, string(b))
 	}
+	return k, inst, dead
+}
 
-	drv := startDriver(t, inst)
-	real := inst.Start(t, "upsd")
-	nutref.WaitPort(t, inst.Addr(), 10*time.Second)
-	waitReady(t, inst.Addr())
-	want := make([]string, len(requests))
-	wantErr := make([]string, len(requests))
-	for i, r := range requests {
-		want[i], wantErr[i] = runCGI(t, inst, r, dead)
+// result is what one CGI run produced.
+type result struct{ page, stderr string }
+
+func runAll(t *testing.T, inst *nutref.Instance, reqs []request, dead string) []result {
+	t.Helper()
+	out := make([]result, len(reqs))
+	for i, r := range reqs {
+		out[i].page, out[i].stderr = runCGI(t, inst, r, dead)
 	}
-	real.Stop()
-	// NUT 2.8.0 drivers abort when their upsd goes away (daemons.md §6.4),
-	// and the saved setting must not carry over: a fresh driver.
-	drv.Stop()
-	os.Remove(inst.DriverSocket("dummy-ups", "eaton"))
-	startDriver(t, inst)
-	ourServer(t, k, inst)
-	waitReady(t, inst.Addr())
+	return out
+}
 
-	for i, r := range requests {
-		got, gotErr := runCGI(t, inst, r, dead)
-		if got != want[i] {
-			t.Errorf("%s: %s %q %q: our upsd's page differs from NUT's:\n%s", r.name, r.prog, r.query, r.body, lineDiff(want[i], got))
+// compare reports where our upsd's results differ from NUT's, and checks
+// NUT's against the golden files.
+func compare(t *testing.T, reqs []request, want, got []result) {
+	t.Helper()
+	for i, r := range reqs {
+		if got[i].page != want[i].page {
+			t.Errorf("%s: %s %q %q: our upsd's page differs from NUT's:\n%s", r.name, r.prog, r.query, r.body, lineDiff(want[i].page, got[i].page))
 		}
 		// What a CGI program writes to stderr ends up in the web
 		// server's error log; it names upsd's errors too.
-		if gotErr != wantErr[i] {
-			t.Errorf("%s: %s %q %q: stderr with our upsd differs from NUT's:\n%s", r.name, r.prog, r.query, r.body, lineDiff(wantErr[i], gotErr))
+		if got[i].stderr != want[i].stderr {
+			t.Errorf("%s: %s %q %q: stderr with our upsd differs from NUT's:\n%s", r.name, r.prog, r.query, r.body, lineDiff(want[i].stderr, got[i].stderr))
 		}
-		checkGolden(t, r.name, want[i])
+		checkGolden(t, r.name, want[i].page)
 	}
+}
+
+// restartDriver stops the driver and starts a fresh one.
+func restartDriver(t *testing.T, inst *nutref.Instance, drv *nutref.Proc) *nutref.Proc {
+	drv.Stop()
+	os.Remove(inst.DriverSocket("dummy-ups", "eaton"))
+	return startDriver(t, inst)
 }
 
 // pageChecks are strings a page must hold, so that two equally broken
 // pages (an empty template, a CGI that cannot start) do not pass.
 var pageChecks = map[string][]string{
-	"status":             {"Ellipse ECO 650", "Eaton <ECO> 650 & co", "Unreachable upsd", "Driver not connected"},
-	"single":             {"Ellipse ECO 650", "231.0", "00:35:56"},
-	"tree":               {"device.location", "ups.vendorid", "0463"},
-	"single-unknown-ups": {"nosuch"},
-	"single-unreachable": {"Unreachable upsd"},
-	"image-charge":       {"Content-type: image/png", "\x89PNG"},
-	"upsset-login":       {`NAME="username"`},
-	"upsset-settings":    {"UPSVAR_ups.beeper.status", "Interval to wait after shutdown"},
-	"upsset-commands":    {"load.off"},
-	"upsset-save":        {"set ups.delay.shutdown to 40 (was 20)"},
+	"status":                {"Ellipse ECO 650", "Eaton <ECO> 650 & co", "Unreachable upsd", "Driver not connected"},
+	"single":                {"Ellipse ECO 650", "231.0", "00:35:56"},
+	"tree":                  {"device.location", "ups.vendorid", "0463"},
+	"single-unknown-ups":    {"nosuch"},
+	"single-unreachable":    {"Unreachable upsd"},
+	"image-charge":          {"Content-type: image/png", "\x89PNG"},
+	"stale-single":          {"[error: Data stale]"},
+	"stale-tree":            {"[error: Data stale]"},
+	"upsset-stale-settings": {"LIST RW command failed"},
+	"upsset-login":          {`NAME="username"`},
+	"upsset-settings":       {"UPSVAR_ups.beeper.status", "Interval to wait after shutdown"},
+	"upsset-commands":       {"load.off"},
+	"upsset-save":           {"set ups.delay.shutdown to 40 (was 20)"},
 	// Truncated at the first quote by both upsds: NUT 2.8.0's drivers
 	// broadcast a changed value as SETINFO without escaping it
 	// (`SETINFO device.location "Rack 3 "right" \ & <b>"`, observed with
@@ -404,7 +477,7 @@ func query(t *testing.T, addr, req string) string {
 
 // ourServer runs our upsd in-process on the instance's configuration and
 // port (NUT's upsd has just released it; Go listeners set SO_REUSEADDR).
-func ourServer(t *testing.T, k *nutref.Kit, inst *nutref.Instance) {
+func ourServer(t *testing.T, k *nutref.Kit, inst *nutref.Instance, maxAge time.Duration) {
 	upsc, _, err := conf.LoadUPSConf(inst.Path("ups.conf"))
 	if err != nil {
 		t.Fatal(err)
@@ -415,6 +488,7 @@ func ourServer(t *testing.T, k *nutref.Kit, inst *nutref.Instance) {
 	}
 	s := upsd.New(nil)
 	s.StatePath = inst.StatePath
+	s.MaxAge = maxAge
 	d, _, err := protocol.LoadDescriptions(dataPath(k))
 	if err != nil {
 		t.Fatal(err)
