@@ -18,7 +18,8 @@ const commandPause = 125 * time.Millisecond
 // 170). NUT writes 0 for a value without any digit; we refuse it with
 // ErrInvalid instead, the same answer NUT 2.8.1+ gives for values a lookup
 // cannot convert (STAT_*_CONVERSION_FAILED), rather than write 0 to the
-// UPS.
+// UPS. A number beyond int64 is refused too (atol would saturate). That
+// refusal is why this is not internal/cnum's Atol, which never fails.
 func parseLong(v string) (float64, error) {
 	t := strings.TrimLeft(v, " \t\n\v\f\r")
 	i := 0

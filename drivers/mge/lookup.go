@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/upslab/upslab/internal/cnum"
 )
 
 // Lookup converts between a HID value and a NUT value (NUT's info_lkp_t):
@@ -158,7 +160,7 @@ var (
 		if spf, ok := s.t.Get("output.powerfactor"); ok {
 			pf = float64(float32(atof(spf)))
 		}
-		rp := math.Round(float64(atoi(load)) * 0.01 * float64(atoi(nominal)) * pf)
+		rp := math.Round(float64(cnum.Atoi(load)) * 0.01 * float64(cnum.Atoi(nominal)) * pf)
 		return fmt.Sprintf("%.0f", rp), true
 	}}
 	eatonConverterOnlineInfo = &Lookup{Fun: func(s *Subdriver, v float64) (string, bool) {
@@ -338,21 +340,6 @@ func nominalOutputVoltage(s *Subdriver, v float64) (string, bool) {
 		}
 	}
 	return fmt.Sprintf("%.0f", v), true
-}
-
-// atoi is C's atoi: leading blanks, optional sign, digits, stop at the
-// first other character.
-func atoi(s string) int {
-	s = strings.TrimLeft(s, " \t\n")
-	i := 0
-	if i < len(s) && (s[i] == '-' || s[i] == '+') {
-		i++
-	}
-	for i < len(s) && s[i] >= '0' && s[i] <= '9' {
-		i++
-	}
-	n, _ := strconv.Atoi(s[:i])
-	return n
 }
 
 func truncate(s string, n int) string {

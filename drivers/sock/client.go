@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"sync"
 
+	"github.com/upslab/upslab/internal/cnum"
 	"github.com/upslab/upslab/stack/parseconf"
 )
 
@@ -97,7 +98,7 @@ func (c *Client) Next() (Event, error) {
 // upsd 2.8.0 it reads the code with atoi and answers ERR UNKNOWN for codes
 // it does not know.
 func TrackingResult(code string) string {
-	switch strconv.Itoa(atoi(code)) {
+	switch strconv.Itoa(cnum.Atoi(code)) {
 	case "-1":
 		return "PENDING"
 	case "0":

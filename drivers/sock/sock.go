@@ -24,9 +24,9 @@ package sock
 import (
 	"errors"
 	"fmt"
-	"strconv"
 	"strings"
 
+	"github.com/upslab/upslab/internal/cnum"
 	"github.com/upslab/upslab/stack/dstate"
 	"github.com/upslab/upslab/stack/parseconf"
 )
@@ -131,16 +131,17 @@ func Apply(t *dstate.Table, e Event) bool {
 	case "SETFLAGS":
 		t.SetFlags(a[0], dstate.ParseFlags(a[1:]))
 	case "SETAUX":
-		n, _ := strconv.Atoi(a[1]) // NUT uses strtol: garbage gives 0
-		t.SetAux(a[0], n)
+		// upsd's state_setaux reads it with strtol into a long: "12x" is
+		// 12, garbage is 0.
+		t.SetAux(a[0], int(cnum.Atol(a[1])))
 	case "ADDENUM":
 		t.AddEnum(a[0], a[1])
 	case "DELENUM":
 		t.DelEnum(a[0], a[1])
 	case "ADDRANGE":
-		t.AddRange(a[0], dstate.Range{Min: atoi(a[1]), Max: atoi(a[2])})
+		t.AddRange(a[0], dstate.Range{Min: cnum.Atoi(a[1]), Max: cnum.Atoi(a[2])})
 	case "DELRANGE":
-		t.DelRange(a[0], dstate.Range{Min: atoi(a[1]), Max: atoi(a[2])})
+		t.DelRange(a[0], dstate.Range{Min: cnum.Atoi(a[1]), Max: cnum.Atoi(a[2])})
 	case "ADDCMD":
 		t.AddCmd(a[0])
 	case "DELCMD":
@@ -153,20 +154,6 @@ func Apply(t *dstate.Table, e Event) bool {
 		return false
 	}
 	return true
-}
-
-// atoi reads a leading integer like C's atoi: "12abc" is 12, garbage is 0.
-func atoi(s string) int {
-	s = strings.TrimLeft(s, " \t")
-	end := 0
-	if end < len(s) && (s[end] == '-' || s[end] == '+') {
-		end++
-	}
-	for end < len(s) && s[end] >= '0' && s[end] <= '9' {
-		end++
-	}
-	n, _ := strconv.Atoi(s[:end])
-	return n
 }
 
 // Request is one command from upsd to the driver.

@@ -129,7 +129,9 @@ func showLine(ws []string) string {
 	return strings.Join(s, " ")
 }
 
-// atoiStrict parses a decimal integer with an optional sign.
+// atoiStrict parses a decimal integer with an optional sign. It is strict
+// on purpose, unlike NUT's atoi (internal/cnum): a word that atoi would
+// read as 0 or cut short ("30s") is reported here.
 func atoiStrict(s string) (int, bool) {
 	if s == "" || len(s) > 12 {
 		return 0, false

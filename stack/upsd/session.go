@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/upslab/upslab/internal/cnum"
 	"github.com/upslab/upslab/stack/parseconf"
 	"github.com/upslab/upslab/stack/protocol"
 )
@@ -564,7 +565,7 @@ func (c *session) setVar(name, v, val string) []string {
 		}
 	}
 	if len(vr.Ranges) > 0 {
-		n := atoi(val) // C atoi: "275.9" is 275, "abc" is 0
+		n := cnum.Atoi(val) // upsd reads it with atoi: "275.9" is 275, "abc" is 0
 		found := false
 		for _, r := range vr.Ranges {
 			if n >= r.Min && n <= r.Max {
@@ -702,7 +703,7 @@ func (s *Server) expireTracking(now time.Time) {
 // trackingResult maps a driver's code (read with atoi) to GET TRACKING's
 // answer.
 func trackingResult(code string) string {
-	switch atoi(code) {
+	switch cnum.Atoi(code) {
 	case 0:
 		return "SUCCESS"
 	case 1:

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/upslab/upslab/internal/clock"
+	"github.com/upslab/upslab/internal/cnum"
 )
 
 // DefaultLinger is how long the timer daemon stays up with no timer left:
@@ -93,25 +94,10 @@ func NewSched(clk clock.Clock) *Sched {
 	return &Sched{clk: clk, idleSince: clk.Now(), Linger: DefaultLinger}
 }
 
-// strtol is C's strtol(s, NULL, 10) for our purposes.
-func strtol(s string) int64 {
-	s = strings.TrimLeft(s, " \t\n")
-	neg := false
-	if s != "" && (s[0] == '-' || s[0] == '+') {
-		neg, s = s[0] == '-', s[1:]
-	}
-	var n int64
-	for _, c := range s {
-		if c < '0' || c > '9' || n > 1<<40 {
-			break
-		}
-		n = n*10 + int64(c-'0')
-	}
-	if neg {
-		return -n
-	}
-	return n
-}
+// maxOffset bounds a timer's seconds (about 35,000 years) so that now+ofs
+// cannot overflow. NUT adds strtol's long to time_t unchecked, so a huge
+// offset wraps there and the timer fires at once; here it just never does.
+const maxOffset = 1 << 40
 
 // Start adds a timer of secs seconds (a decimal string, as on the wire).
 // NUT's time is whole seconds: the timer expires at the whole second
@@ -121,7 +107,7 @@ func strtol(s string) int64 {
 // event joins the first timer of that name instead (START-TIMER-SHARED).
 func (s *Sched) Start(name, secs string, env Env, shared bool) []Event {
 	s.touch()
-	ofs := strtol(secs)
+	ofs := min(cnum.Atol(secs), maxOffset) // the daemon's strtol(secs, NULL, 10)
 	if ofs < 0 {
 		return []Event{{Kind: Ignored, Timer: name, Text: "bogus offset for timer, ignoring"}}
 	}

@@ -17,6 +17,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/upslab/upslab/internal/cnum"
 	"github.com/upslab/upslab/stack/client"
 	"github.com/upslab/upslab/stack/protocol"
 )
@@ -52,26 +53,16 @@ func SplitAddr(s string) (host string, port int, err error) {
 		host = s[1:end]
 		s = s[end+1:]
 		if p, ok := strings.CutPrefix(s, ":"); ok {
-			port = atoi(p)
+			port = cnum.Atoi(p)
 		}
 		return host, port, nil
 	}
 	host, p, hasPort := strings.Cut(s, ":")
 	if hasPort {
-		port = atoi(p)
+		// libupsclient reads the port with strtol into an int.
+		port = cnum.Atoi(p)
 	}
 	return host, port, nil
-}
-
-func atoi(s string) int {
-	n := 0
-	for _, c := range s {
-		if c < '0' || c > '9' {
-			break
-		}
-		n = n*10 + int(c-'0')
-	}
-	return n
 }
 
 // Connect dials upsd. With tryTLS it sends STARTTLS first, as upsc does,

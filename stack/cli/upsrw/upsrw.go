@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/upslab/upslab/internal/clock"
+	"github.com/upslab/upslab/internal/cnum"
 	"github.com/upslab/upslab/stack/cli/nutcli"
 	"github.com/upslab/upslab/stack/client"
 	"github.com/upslab/upslab/stack/parseconf"
@@ -183,7 +184,7 @@ func printType(c *client.Client, ups, name string, stdout, stderr io.Writer) int
 		case strings.EqualFold(w, "RANGE"):
 			return doRange(c, ups, name, stdout, stderr)
 		case len(w) >= 7 && strings.EqualFold(w[:7], "STRING:"):
-			n := atol(w[7:])
+			n := cnum.Atol(w[7:])
 			if isEnum {
 				return doEnum(c, ups, name, "STRING", n, stdout, stderr)
 			}
@@ -251,7 +252,7 @@ func doRange(c *client.Client, ups, name string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "do_range: can't get current value of %s\n", name)
 		return 1
 	}
-	iv := int(atol(val))
+	iv := int(cnum.Atol(val))
 	rs, err := c.ListRange(ups, name)
 	if err != nil {
 		fmt.Fprintf(stderr, "Error: %s\n", nutcli.ErrText(err))
@@ -259,7 +260,7 @@ func doRange(c *client.Client, ups, name string, stdout, stderr io.Writer) int {
 	}
 	fmt.Fprintf(stdout, "Type: RANGE NUMBER\n")
 	for _, r := range rs {
-		lo, hi := int(atol(r.Min)), int(atol(r.Max))
+		lo, hi := int(cnum.Atol(r.Min)), int(cnum.Atol(r.Max))
 		sel := ""
 		if iv >= lo && iv <= hi {
 			sel = " SELECTED"
@@ -267,18 +268,4 @@ func doRange(c *client.Client, ups, name string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stdout, "Option: \"%d-%d\"%s\n", lo, hi, sel)
 	}
 	return 0
-}
-
-// atol reads a leading integer like C's atoi/strtol.
-func atol(s string) int64 {
-	s = strings.TrimLeft(s, " \t")
-	end := 0
-	if end < len(s) && (s[end] == '-' || s[end] == '+') {
-		end++
-	}
-	for end < len(s) && s[end] >= '0' && s[end] <= '9' {
-		end++
-	}
-	n, _ := strconv.ParseInt(s[:end], 10, 64)
-	return n
 }
