@@ -1,8 +1,14 @@
 // Package cgi_test runs nut-cgi 2.8.0's real CGI programs (upsstats.cgi,
-// upsset.cgi) as a web server would — REQUEST_METHOD, QUERY_STRING, a POST
-// body on stdin — first against NUT 2.8.0's upsd and then against ours,
-// both fed by the same real dummy-ups on the same .dev data, and requires
-// the HTML pages to be equal once the clock is taken out.
+// upsimage.cgi, upsset.cgi) as a web server would — REQUEST_METHOD,
+// QUERY_STRING, a POST body on stdin — first against NUT 2.8.0's upsd and
+// then against ours, both fed by the same real dummy-ups on the same .dev
+// data, and requires the pages (and what the programs write to stderr) to
+// be equal once the clock and the ports are taken out. NUT's pages are
+// also kept as golden files (testdata/golden, rewritten with -update), to
+// show what is being compared and to notice a changed setup.
+//
+// Run alone: go test ./tests/interop/cgi (needs the reference kit,
+// scripts/nutref-fetch; skipped without it, failed under CI=true).
 package cgi_test
 
 import (
@@ -28,7 +34,7 @@ import (
 	"github.com/upslab/upslab/stack/upsd"
 )
 
-var update = flag.Bool("update", false, "rewrite testdata/golden/*.html from NUT's own upsd")
+var update = flag.Bool("update", false, "rewrite testdata/golden from the pages NUT's own upsd gives")
 
 // ups.conf: the Eaton on dummy-ups, and a section whose driver never
 // starts (upsd answers DRIVER-NOT-CONNECTED for it).
@@ -59,15 +65,16 @@ const upssetConf = "I_HAVE_SECURED_MY_CGI_DIRECTORY\n"
 
 // hostsConf lists what the CGI programs may show: the Eaton, a UPS upsd
 // does not know, one without a driver, and an address where no upsd
-// listens. "@" stands for upsd's address, "!" for the dead one.
+// listens. "@@" stands for "@" and upsd's address, "@!" for "@" and the
+// dead one (see subst).
 const hostsConf = `MONITOR eaton@@ "Eaton <ECO> 650 & co"
 MONITOR nosuch@@ "Unknown UPS"
 MONITOR nodriver@@ "No driver"
 MONITOR eaton@! "Unreachable upsd"
 `
 
-// request is one CGI invocation. In query and body, "@" is replaced by
-// upsd's address and "!" by an address nobody listens on.
+// request is one CGI invocation. In query and body, "@@" and "@!" are
+// replaced as in hostsConf.
 type request struct {
 	name  string
 	prog  string
@@ -406,6 +413,7 @@ func normalise(page, addr, dead string) string {
 	return page
 }
 
+// subst puts the addresses into a hosts.conf line, query or form body.
 func subst(s, addr, dead string) string {
 	s = strings.ReplaceAll(s, "@@", "@"+addr)
 	return strings.ReplaceAll(s, "@!", "@"+dead)
