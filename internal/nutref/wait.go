@@ -3,6 +3,7 @@ package nutref
 import (
 	"fmt"
 	"net"
+	"os"
 	"testing"
 	"time"
 )
@@ -31,14 +32,25 @@ func WaitPort(t testing.TB, addr string, timeout time.Duration, watch ...*Proc) 
 	}
 }
 
-// WaitSocket waits until a connection to the Unix socket at path (such as
-// [Instance.DriverSocket]) succeeds, and fails the test after timeout or
-// when a watched process exits.
+// WaitSocket waits until the Unix socket at path (such as
+// [Instance.DriverSocket]) exists, and fails the test after timeout or
+// when a watched process exits. It does not connect (see isSocket).
 func WaitSocket(t testing.TB, path string, timeout time.Duration, watch ...*Proc) {
 	t.Helper()
-	if err := poll(timeout, func() bool { return dialOK("unix", path) }, watch); err != nil {
-		t.Fatalf("nutref: nothing listening on socket %s: %v", path, err)
+	if err := poll(timeout, func() bool { return isSocket(path) }, watch); err != nil {
+		t.Fatalf("nutref: no socket at %s: %v", path, err)
 	}
+}
+
+// isSocket reports whether path is a Unix socket. It does not connect: a
+// NUT 2.8.0 driver whose client hangs up aborts at its next broadcast
+// ("*** bit out of range 0 - FD_SETSIZE on fd_set ***", daemons.md §6.4),
+// so probing a real driver's socket by connecting would kill it as soon as
+// a value changes. The file appears at bind(), a moment before listen();
+// upsd retries its connection every loop pass, so that gap does no harm.
+func isSocket(path string) bool {
+	fi, err := os.Stat(path)
+	return err == nil && fi.Mode()&os.ModeSocket != 0
 }
 
 func dialOK(network, addr string) bool {
