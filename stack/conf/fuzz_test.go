@@ -138,3 +138,21 @@ func FuzzParseUpsschedConf(f *testing.F) { fuzzParse(f, UpsschedConfName) }
 func FuzzParseNutConf(f *testing.F)      { fuzzParse(f, NutConfName) }
 func FuzzParseHostsConf(f *testing.F)    { fuzzParse(f, HostsConfName) }
 func FuzzParseUpssetConf(f *testing.F)   { fuzzParse(f, UpssetConfName) }
+
+// FuzzFormatNotify: any NOTIFYMSG formats without panicking, a message
+// without % comes out unchanged, and one without %s does not use its
+// argument.
+func FuzzFormatNotify(f *testing.F) {
+	f.Add("UPS %s on battery", "eaton@localhost")
+	f.Add("100%% %s %d %", "x")
+	f.Add("%s%s%", "")
+	f.Fuzz(func(t *testing.T, format, ups string) {
+		out := FormatNotify(format, ups)
+		if !strings.Contains(format, "%") && out != format {
+			t.Fatalf("FormatNotify(%q) = %q", format, out)
+		}
+		if !strings.Contains(format, "%s") && out != FormatNotify(format) {
+			t.Fatalf("FormatNotify(%q, %q) = %q uses the argument", format, ups, out)
+		}
+	})
+}

@@ -109,6 +109,23 @@ var DefaultNotifyFlags = map[NotifyType]NotifyFlag{
 	NotifyNoParent: DefaultNotifyFlag, NotifyCal: NotifySyslog,
 }
 
+// StockNotifyMessage is upsmon's own message for t, of 2.8.0 or of later
+// NUT; "" for an unknown type. t must be spelled as in NotifyTypes.
+func StockNotifyMessage(t NotifyType) string {
+	if m, ok := DefaultNotifyMessages[t]; ok {
+		return m
+	}
+	return LaterNotifyMessages[t]
+}
+
+// DefaultNotifyFlagOf is the flags t starts with before any NOTIFYFLAG.
+func DefaultNotifyFlagOf(t NotifyType) NotifyFlag {
+	if f, ok := DefaultNotifyFlags[t]; ok {
+		return f
+	}
+	return DefaultNotifyFlag
+}
+
 var flagNames = []struct {
 	f    NotifyFlag
 	name string

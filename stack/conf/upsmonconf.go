@@ -138,10 +138,7 @@ func (c *UpsmonConf) Message(t NotifyType) string {
 	if m, ok := c.NotifyMsg[t]; ok {
 		return m
 	}
-	if m, ok := DefaultNotifyMessages[t]; ok {
-		return m
-	}
-	return LaterNotifyMessages[t]
+	return StockNotifyMessage(t)
 }
 
 // Flags returns the NOTIFYFLAG flags for t: the override, else the default.
@@ -149,10 +146,7 @@ func (c *UpsmonConf) Flags(t NotifyType) NotifyFlag {
 	if f, ok := c.NotifyFlags[t]; ok {
 		return f
 	}
-	if f, ok := DefaultNotifyFlags[t]; ok {
-		return f
-	}
-	return DefaultNotifyFlag
+	return DefaultNotifyFlagOf(t)
 }
 
 // TotalPower is the sum of the MONITOR power values; upsmon refuses to

@@ -93,9 +93,9 @@ func DefaultConfig() *Config {
 func (c *Config) Message(typ, system string) string {
 	f, ok := c.NotifyMsg[typ]
 	if !ok {
-		f = stockMessages[typ]
+		f = conf.StockNotifyMessage(conf.NotifyType(typ))
 	}
-	return FormatMessage(f, system)
+	return conf.FormatNotify(f, system)
 }
 
 // Flags returns the NOTIFYFLAG for typ.
@@ -103,7 +103,7 @@ func (c *Config) Flags(typ string) Flags {
 	if f, ok := c.NotifyFlags[typ]; ok {
 		return f
 	}
-	return defaultFlags(typ)
+	return conf.DefaultNotifyFlagOf(conf.NotifyType(typ))
 }
 
 // TotalPower sums the MONITOR power values.
@@ -183,7 +183,7 @@ func FromConf(c *conf.UpsmonConf) *Config {
 		cfg.NotifyMsg[strings.ToUpper(string(t))] = m
 	}
 	for t, f := range c.NotifyFlags {
-		cfg.NotifyFlags[strings.ToUpper(string(t))] = Flags(f)
+		cfg.NotifyFlags[strings.ToUpper(string(t))] = f
 	}
 	for _, m := range c.Monitors {
 		cfg.Monitors = append(cfg.Monitors, Monitor{System: m.System, UPS: m.UPSName, Host: m.Host,
