@@ -53,12 +53,12 @@ func (e *env) emit(acts []Action) []string {
 		if l, ok := a.(Log); ok && l.Level == LevelDebug && l.Debug > e.debug {
 			continue
 		}
-		switch a.(type) {
+		switch act := a.(type) {
 		case Connect, Poll, SetFSD, GetNumLogins:
 			e.pending = a
 		case Sleep:
 			e.pending = a
-			e.wakeAt = e.clk.Now().Add(a.(Sleep).D)
+			e.wakeAt = e.clk.Now().Add(act.D)
 		case Exit:
 			e.pending = nil
 		}
