@@ -83,7 +83,7 @@ func parseFailure(words []string) *Failure {
 }
 
 func (e *env) handle(b block) []string {
-	f := strings.Fields(b.cmd)
+	f := strings.Fields(b.Cmd)
 	args := f[1:]
 	switch f[0] {
 	case "start":
@@ -92,7 +92,7 @@ func (e *env) handle(b block) []string {
 				e.debug, _ = strconv.Atoi(v)
 			}
 		}
-		cfg, warns, err := Parse("upsmon.conf", []byte(strings.Join(b.body, "\n")+"\n"))
+		cfg, warns, err := Parse("upsmon.conf", []byte(strings.Join(b.Body, "\n")+"\n"))
 		var out []string
 		for _, w := range warns {
 			out = append(out, "warning "+w)
@@ -147,7 +147,7 @@ func (e *env) handle(b block) []string {
 			c.Kind = CmdStop
 		case "reload":
 			c.Kind = CmdReload
-			cfg, _, err := Parse("upsmon.conf", []byte(strings.Join(b.body, "\n")+"\n"))
+			cfg, _, err := Parse("upsmon.conf", []byte(strings.Join(b.Body, "\n")+"\n"))
 			if err != nil {
 				return []string{"fatal " + err.Error()}
 			}
@@ -209,7 +209,7 @@ func (e *env) handle(b block) []string {
 		}
 		return out
 	}
-	e.t.Fatalf("line %d: unknown command %q", b.line, b.cmd)
+	e.t.Fatalf("line %d: unknown command %q", b.Line, b.Cmd)
 	return nil
 }
 

@@ -24,10 +24,10 @@ func TestTranscripts(t *testing.T) {
 		}
 		return func(b block) []string {
 			out = nil
-			f := strings.Fields(b.cmd)
+			f := strings.Fields(b.Cmd)
 			switch f[0] {
 			case "conf":
-				cfg, warns := Parse("upssched.conf", []byte(strings.Join(b.body, "\n")+"\n"))
+				cfg, warns := Parse("upssched.conf", []byte(strings.Join(b.Body, "\n")+"\n"))
 				l.Config = cfg
 				for _, w := range warns {
 					out = append(out, "warning "+w)
@@ -57,7 +57,7 @@ func TestTranscripts(t *testing.T) {
 					out = append(out, "daemon not running")
 				}
 			default:
-				t.Fatalf("line %d: unknown command %q", b.line, b.cmd)
+				t.Fatalf("line %d: unknown command %q", b.Line, b.Cmd)
 			}
 			return out
 		}
