@@ -12,15 +12,21 @@ import (
 
 // Errors of the line; the Port maps them to hiddev's.
 var (
-	errTimeout   = errors.New("shut: no answer within the byte timeout")
-	errClosed    = errors.New("shut: port closed")
-	errBad       = errors.New("shut: bad frames")
-	errNAK       = errors.New("shut: request refused (NAK)")
-	errNoSync    = errors.New("shut: no sync echo")
-	errAnswer    = errors.New("shut: implausible answer")
-	errTooLong   = errors.New("shut: answer longer than requested")
-	errAmbiguous = errors.New("shut: frame lost after an ACK")
+	errTimeout = errors.New("shut: no answer within the byte timeout")
+	errClosed  = errors.New("shut: port closed")
+	errBad     = errors.New("shut: bad frames")
+	errNAK     = errors.New("shut: request refused (NAK)")
+	errNoSync  = errors.New("shut: no sync echo")
+	errAnswer  = errors.New("shut: implausible answer")
+	errTooLong = errors.New("shut: answer longer than requested")
+	errRestart = errors.New("shut: the device restarted its answer")
 )
+
+// maxBadFrames is how many bad frames in a row end an attempt. NUT gives
+// up after 3; a NAK costs us only the frame again (the device resends the
+// same one, so nothing is ambiguous), and a long descriptor on a noisy
+// line needs more.
+const maxBadFrames = 10
 
 // line is the protocol engine. One goroutine (Port.run) owns it: it is the
 // only writer and the only reader of the byte channel.
@@ -35,6 +41,17 @@ type line struct {
 	msg  []byte        // notification being assembled
 	// deliver gets each complete, plausible notification.
 	deliver func(report []byte)
+	// lastNoise is when the line last showed damage (a bad frame, a NAK,
+	// a timeout); the Port confirms answers while it is recent.
+	lastNoise time.Time
+}
+
+// noise notes that the line just showed damage.
+func (l *line) noise() { l.lastNoise = l.clk.Now() }
+
+// noisy reports whether the line showed damage within d.
+func (l *line) noisy(d time.Duration) bool {
+	return !l.lastNoise.IsZero() && l.clk.Since(l.lastNoise) < d
 }
 
 func (l *line) debugf(level int, format string, args ...any) {
@@ -112,6 +129,7 @@ func (l *line) onIdleByte(b byte) error {
 	ev := l.idle.Feed(b)
 	switch ev.Kind {
 	case frame.Bad:
+		l.noise()
 		l.debugf(2, "shut: notification: %v", ev.Err)
 		l.msg = nil
 		if err := l.drainQuiet(); err != nil {
@@ -206,6 +224,7 @@ func (l *line) sendAwaitAck(f []byte) error {
 		case errors.Is(err, errTimeout):
 			// NUT sends a NAK here and waits; we send the frame again,
 			// which a device that never got it can act on.
+			l.noise()
 			timeouts++
 			if timeouts >= l.o.AckTimeouts {
 				return errTimeout
@@ -221,9 +240,16 @@ func (l *line) sendAwaitAck(f []byte) error {
 		case b == frame.ACK:
 			return nil
 		case b == frame.NAK:
+			l.noise()
 			naks++
 			if naks > 8 {
 				return errNAK
+			}
+			// Let the line settle first: a second NAK for the same
+			// damage, or an answer already under way, must not make us
+			// send the request twice (two answers would interleave).
+			if err := l.drainQuiet(); err != nil {
+				return err
 			}
 			if err := l.write(f); err != nil {
 				return err
@@ -244,32 +270,35 @@ func (l *line) sendAwaitAck(f []byte) error {
 func (l *line) receive(max int) ([]byte, error) {
 	var msg []byte
 	bad, timeouts := 0, 0
-	acked := false
+	// last is the token we sent last. When nothing comes, it was lost
+	// and the device still waits for it: we say it again. After an ACK
+	// that is the only safe word (a NAK would bring back a frame we have,
+	// which could not be told from the next one); after a NAK an ACK
+	// would skip the frame we asked for. Before any frame, a NAK asks
+	// for the first one, as NUT does.
+	last := byte(frame.NAK)
 	nak := func(why error) error {
+		l.noise()
 		bad++
 		l.debugf(3, "shut: %v: NAK", why)
-		if bad >= 3 {
+		if bad >= maxBadFrames {
 			return fmt.Errorf("%w: %v", errBad, why)
 		}
 		if err := l.drainQuiet(); err != nil {
 			return err
 		}
+		last = frame.NAK
 		return l.write([]byte{frame.NAK})
 	}
 	for {
 		b, err := l.readByte(l.o.ByteTimeout)
 		if errors.Is(err, errTimeout) {
-			if acked {
-				// The device may have missed our ACK and be waiting to
-				// send the frame we have already: a resend could not be
-				// told from the next frame. Start the request again.
-				return nil, errAmbiguous
-			}
+			l.noise()
 			timeouts++
 			if timeouts >= l.o.AckTimeouts {
 				return nil, errTimeout
 			}
-			if err := l.write([]byte{frame.NAK}); err != nil {
+			if err := l.write([]byte{last}); err != nil {
 				return nil, err
 			}
 			continue
@@ -278,7 +307,13 @@ func (l *line) receive(max int) ([]byte, error) {
 			return nil, err
 		}
 		if !frame.IsStart(b) {
-			if b == frame.ACK || b == frame.NAK || frame.IsSync(b) {
+			if b == frame.ACK {
+				// The device acknowledged our request a second time: it
+				// got two copies and starts its answer again, which could
+				// not be told from the rest of this one.
+				return nil, errRestart
+			}
+			if b == frame.NAK || frame.IsSync(b) {
 				continue // stale token
 			}
 			if err := nak(fmt.Errorf("byte 0x%02x where a frame should start", b)); err != nil {
@@ -314,11 +349,11 @@ func (l *line) receive(max int) ([]byte, error) {
 			}
 			continue
 		}
-		bad = 0
+		bad, timeouts = 0, 0
 		if err := l.write([]byte{frame.ACK}); err != nil {
 			return nil, err
 		}
-		acked = true
+		last = frame.ACK
 		msg = append(msg, f.Data...)
 		if len(msg) > max {
 			return nil, fmt.Errorf("%w (%d > %d bytes)", errTooLong, len(msg), max)

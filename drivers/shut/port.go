@@ -21,6 +21,7 @@
 package shut
 
 import (
+	"bytes"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -43,6 +44,9 @@ const (
 	DefaultAckTimeouts = 4 // byte timeouts waiting for an ACK before resync (~12 s)
 	DefaultQuietGap    = 50 * time.Millisecond
 	DefaultAttempts    = 3 // whole-request attempts, each after a resync
+	// DefaultNoiseMemory: answers are confirmed by a second read for this
+	// long after the line last showed damage.
+	DefaultNoiseMemory = time.Minute
 )
 
 // Options configure a Port. The zero value is NUT's timing on the real
@@ -57,6 +61,8 @@ type Options struct {
 	// frame whose length could not be trusted (its rest is discarded).
 	QuietGap time.Duration
 	Attempts int
+	// NoiseMemory defaults to DefaultNoiseMemory.
+	NoiseMemory time.Duration
 	// Notify is the sync byte, which also sets the device's notification
 	// level: frame.SyncComplete (default), SyncLight, or SyncOff (polling
 	// only, as mge-shut 2.8.0).
@@ -84,6 +90,9 @@ func (o *Options) defaults() {
 	}
 	if o.Attempts <= 0 {
 		o.Attempts = DefaultAttempts
+	}
+	if o.NoiseMemory <= 0 {
+		o.NoiseMemory = DefaultNoiseMemory
 	}
 	if o.Notify == 0 {
 		o.Notify = frame.SyncComplete
@@ -212,9 +221,33 @@ func (p *Port) run(in <-chan []byte) {
 	}
 }
 
-// transfer runs a request with retries: each failed attempt resynchronises
-// the line first, as NUT does after its ACK timeouts.
+// transfer runs a request. On a line that showed damage lately, an
+// answer is taken only when two reads in a row agree: SHUT's XOR checksum
+// misses two errors that cancel out in one frame (two bytes spoiled by
+// the same bit pattern), and reading again costs little next to handing
+// the driver a wrong value. A clean line is read once.
 func (p *Port) transfer(l *line, synced *bool, r request) ([]byte, error) {
+	data, err := p.attempts(l, synced, r)
+	if err != nil || r.setup[0]&0x80 == 0 || !l.noisy(p.o.NoiseMemory) {
+		return data, err
+	}
+	for i := 0; i < p.o.Attempts+1; i++ {
+		again, err := p.attempts(l, synced, r)
+		if err != nil {
+			return nil, err
+		}
+		if bytes.Equal(again, data) {
+			return data, nil
+		}
+		l.debugf(2, "shut: request % x: two reads differ (% x, % x): reading again", r.setup, data, again)
+		data = again
+	}
+	return nil, fmt.Errorf("%w: request % x: no two reads agree", errAnswer, r.setup)
+}
+
+// attempts runs a request with retries: each failed attempt
+// resynchronises the line first, as NUT does after its ACK timeouts.
+func (p *Port) attempts(l *line, synced *bool, r request) ([]byte, error) {
 	var last error
 	for attempt := 0; attempt < p.o.Attempts; attempt++ {
 		if !*synced {
@@ -233,6 +266,7 @@ func (p *Port) transfer(l *line, synced *bool, r request) ([]byte, error) {
 		if errors.Is(err, errClosed) {
 			return nil, fmt.Errorf("%w (%w)", hiddev.ErrGone, err)
 		}
+		l.noise()
 		l.debugf(2, "shut: request % x, attempt %d: %v", r.setup, attempt+1, err)
 		last = err
 		*synced = false

@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"net"
+	"sync/atomic"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -163,10 +165,10 @@ func TestNoiseNeverWrong(t *testing.T) {
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
-				noise := 0
-				r := newRig(t, simshut.Options{Noise: func() int { return noise }, Seed: 7}, Options{Notify: c.notify})
+				var noise atomic.Int32 // clean line while opening
+				r := newRig(t, simshut.Options{Noise: func() int { return int(noise.Load()) }, Seed: 7}, Options{Notify: c.notify})
 				defer r.stop()
-				noise = c.noise
+				noise.Store(int32(c.noise))
 				ids := featureIDs(t, r.view)
 				fails, total := 0, 0
 				states := []string{"mains off", "mains on", "load 120%", "load 30%"}
@@ -268,5 +270,52 @@ func TestNotifications(t *testing.T) {
 				}
 			})
 		})
+	}
+}
+
+// Opening on a noisy line: the descriptors and strings come through whole
+// or the open fails; never a wrong descriptor.
+func TestOpenUnderNoise(t *testing.T) {
+	for _, c := range []struct {
+		noise, seeds, min int
+	}{{1, 30, 29}, {5, 10, 8}} {
+		t.Run(fmt.Sprintf("%d%%", c.noise), func(t *testing.T) { openUnderNoise(t, c.noise, c.seeds, c.min) })
+	}
+}
+
+func openUnderNoise(t *testing.T, noise, seeds, min int) {
+	opened := 0
+	for seed := int64(1); seed <= int64(seeds); seed++ {
+		synctest.Test(t, func(t *testing.T) {
+			dev := simulator.New(clock.NewVirtual(clock.Epoch), nil, 1)
+			defer dev.Stop()
+			view := hidview.New(dev)
+			host, line := net.Pipe()
+			ctx, cancel := context.WithCancel(context.Background())
+			done := make(chan error, 1)
+			go func() {
+				done <- simshut.New(usbdev.New(view), simshut.Options{Noise: func() int { return noise }, Seed: seed}).Serve(ctx, line)
+			}()
+			defer func() { cancel(); line.Close(); host.Close(); <-done }()
+			p, err := NewPort(host, Options{})
+			if err != nil {
+				t.Logf("seed %d: open failed: %v", seed, err)
+				return
+			}
+			defer p.Close()
+			opened++
+			got, _ := p.ReportDescriptor()
+			want, _ := view.ReportDescriptor()
+			if !bytes.Equal(got, want) {
+				t.Errorf("seed %d: wrong descriptor", seed)
+			}
+			info, _ := p.Identity()
+			if vi, _ := view.Identity(); info.Manufacturer != vi.Manufacturer || info.Product != vi.Product || info.Serial != vi.Serial {
+				t.Errorf("seed %d: identity %+v, want %+v", seed, info, vi)
+			}
+		})
+	}
+	if opened < min {
+		t.Errorf("only %d of %d opens at %d %% noise succeeded", opened, seeds, noise)
 	}
 }

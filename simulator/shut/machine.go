@@ -41,6 +41,11 @@ type machine struct {
 	last   []byte        // last bytes sent, for a NAK when nothing is pending
 	queue  [][]byte      // input reports waiting to be notified
 	sent   int           // resends of the current notification frame
+	// discard: a bad frame came; bytes are dropped until the line is
+	// quiet, then one NAK goes out (quiet). Without it the rest of a
+	// corrupted request can look like another bad frame and earn a second
+	// NAK, the host sends the request twice, and two answers interleave.
+	discard bool
 }
 
 func (m *machine) debugf(format string, args ...any) {
@@ -68,6 +73,9 @@ func (m *machine) resetFrame() { m.dec.Reset() }
 
 // feed takes one byte from the host and returns what to write.
 func (m *machine) feed(b byte) [][]byte {
+	if m.discard {
+		return nil
+	}
 	var out [][]byte
 	ev := m.dec.Feed(b)
 	switch ev.Kind {
@@ -109,8 +117,8 @@ func (m *machine) feed(b byte) [][]byte {
 			}
 		}
 	case frame.Bad:
-		m.debugf("shut: %v: NAK", ev.Err)
-		m.send(&out, []byte{frame.NAK})
+		m.debugf("shut: %v: NAK when the line is quiet", ev.Err)
+		m.discard = true
 	case frame.Complete:
 		if ev.Frame.Kind() != frame.Request {
 			m.debugf("shut: ignoring frame %v from the host", ev.Frame)
@@ -118,6 +126,19 @@ func (m *machine) feed(b byte) [][]byte {
 		}
 		m.request(ev.Frame, &out)
 	}
+	return out
+}
+
+// quiet is called when the line has been silent for a while: a pending
+// NAK for a bad frame goes out.
+func (m *machine) quiet() [][]byte {
+	if !m.discard {
+		return nil
+	}
+	m.discard = false
+	m.dec.Reset()
+	var out [][]byte
+	m.send(&out, []byte{frame.NAK})
 	return out
 }
 
@@ -213,7 +234,7 @@ func (m *machine) answer(rType, req uint8, value, index uint16, wLength int) ([]
 // notify starts sending the next queued input report when the line is
 // free and the host asked for notifications.
 func (m *machine) notify() [][]byte {
-	if m.st != idle || m.dec.Busy() || len(m.queue) == 0 {
+	if m.st != idle || m.dec.Busy() || m.discard || len(m.queue) == 0 {
 		return nil
 	}
 	if m.level != frame.SyncComplete && m.level != frame.SyncLight {
@@ -256,6 +277,7 @@ func (m *machine) ackTimeout() [][]byte {
 // lost forgets everything in flight (cable pulled).
 func (m *machine) lost() {
 	m.dec.Reset()
+	m.discard = false
 	m.st, m.frames, m.idx, m.notif, m.sent, m.last = idle, nil, 0, nil, 0, nil
 	m.queue = nil
 }

@@ -75,6 +75,9 @@ func TestMachine(t *testing.T) {
 			"06 04 88 10 05 01 07 02 08 04 06 1b 04 88 10 05 01 07 02 08 04 06 1b 84 11 09 09 84 11 09 09"},
 		{"bad checksum is NAKed", &fakeConn{answer: answer10}, 0, [][]byte{hexs("81 88 a1 01 10 03 00 00 09 00 00")}, "15"},
 		{"bad length is NAKed", &fakeConn{}, 0, [][]byte{hexs("81 87")}, "15"},
+		// 0x97 spoils the length; the request's own 0x81 then starts a
+		// frame whose length 0x06 is bad too: still one NAK.
+		{"one NAK per damaged write", &fakeConn{}, 0, [][]byte{hexs("81 97 81 06 00 22 00 00 cc 03 6a")}, "15"},
 		{"sync abandons an answer", &fakeConn{answer: answer10}, 0, [][]byte{get(0x10, 9), {frame.SyncOff}, {frame.ACK}},
 			"06 04 88 10 05 01 07 02 08 04 06 1b 18"},
 		{"never more than wLength", &fakeConn{answer: answer10}, 0, [][]byte{get(0x10, 3), {frame.ACK}}, "06 84 33 10 05 01 14"},
@@ -91,6 +94,10 @@ func TestMachine(t *testing.T) {
 					for _, o := range m.feed(b) {
 						got = append(got, o...)
 					}
+				}
+				// The line goes quiet between the host's writes.
+				for _, o := range m.quiet() {
+					got = append(got, o...)
 				}
 			}
 			if want := hexs(c.want); !bytes.Equal(got, want) {

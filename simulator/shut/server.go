@@ -38,6 +38,9 @@ const (
 	// DefaultNotifyTimeout: a notification frame not acknowledged within
 	// this time is sent again (NUT waits 3 s for any byte).
 	DefaultNotifyTimeout = 3 * time.Second
+	// DefaultQuietGap: after a bad frame the device waits for this much
+	// silence before its NAK (seven byte times at 2400 baud).
+	DefaultQuietGap = 30 * time.Millisecond
 	// Baud is the real line speed.
 	Baud = 2400
 )
@@ -56,9 +59,9 @@ type Options struct {
 	// model's: a model run faster than real time still talks to a
 	// real-time host.
 	Clock clock.Clock
-	// IdleReset and NotifyTimeout default to DefaultIdleReset and
-	// DefaultNotifyTimeout.
-	IdleReset, NotifyTimeout time.Duration
+	// IdleReset, NotifyTimeout and QuietGap default to DefaultIdleReset,
+	// DefaultNotifyTimeout and DefaultQuietGap.
+	IdleReset, NotifyTimeout, QuietGap time.Duration
 	// Noise returns the percentage of bytes the line spoils, in both
 	// directions: each spoiled byte is corrupted, dropped or (device to
 	// host) delayed. Typically simulator.Device.LineNoise; nil is none.
@@ -92,6 +95,9 @@ func New(conn usb.Conn, o Options) *Server {
 	}
 	if o.NotifyTimeout <= 0 {
 		o.NotifyTimeout = DefaultNotifyTimeout
+	}
+	if o.QuietGap <= 0 {
+		o.QuietGap = DefaultQuietGap
 	}
 	if o.MaxDelay <= 0 {
 		o.MaxDelay = 100 * time.Millisecond
@@ -235,7 +241,11 @@ func (s *Server) Serve(ctx context.Context, rw io.ReadWriter) error {
 				return err
 			}
 		case <-idle.C():
-			if m.dec.Busy() {
+			if m.discard {
+				if err := emit(m.quiet()); err != nil {
+					return err
+				}
+			} else if m.dec.Busy() {
 				m.debugf("shut: idle gap in a frame: dropped")
 				m.resetFrame()
 			}
@@ -271,9 +281,12 @@ func (s *Server) Serve(ctx context.Context, rw io.ReadWriter) error {
 					return err
 				}
 			}
-			if m.dec.Busy() {
+			switch {
+			case m.discard:
+				idle.Reset(s.o.QuietGap)
+			case m.dec.Busy():
 				idle.Reset(s.o.IdleReset)
-			} else {
+			default:
 				idle.Stop()
 				if err := pump(); err != nil {
 					return err
