@@ -159,6 +159,21 @@ func (p *parser) secondsArg(l parseconf.Line, i int, what string) (time.Duration
 	return time.Duration(n) * time.Second, true
 }
 
+// debugMin reads a DEBUG_MIN line's level (a whole number >= 0) into dst;
+// bad is the daemon's complaint about a bad one, which the error starts
+// with.
+func (p *parser) debugMin(l parseconf.Line, dst *int, bad string) {
+	if !p.need(l, 2, "DEBUG_MIN <level>") {
+		return
+	}
+	p.extra(l, 2)
+	if n, ok := atoiStrict(l.Words[1]); ok && n >= 0 {
+		*dst = n
+		return
+	}
+	p.errAt(l, 1, "%s: expected a level >= 0, got %s", bad, show(l.Words[1]))
+}
+
 // parseBool is NUT's parse_boolean (server/conf.c): true/on/yes/1 and
 // false/off/no/0, any case.
 func parseBool(s string) (v, ok bool) {

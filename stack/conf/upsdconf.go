@@ -213,15 +213,7 @@ func ParseUpsdConf(r io.Reader, filename string) (*UpsdConf, []Warning, error) {
 				p.errAt(l, 1, "DISABLE_WEAK_SSL has non boolean value (%s)!: expected true/false (yes/no, on/off, 1/0)", w[1])
 			}
 		case "DEBUG_MIN":
-			if !p.need(l, 2, "DEBUG_MIN <level>") {
-				continue
-			}
-			p.extra(l, 2)
-			if n, ok := atoiStrict(w[1]); ok && n >= 0 {
-				c.DebugMin = n
-			} else {
-				p.errAt(l, 1, "DEBUG_MIN has non numeric or negative value in upsd.conf: expected a level >= 0, got %s", show(w[1]))
-			}
+			p.debugMin(l, &c.DebugMin, "DEBUG_MIN has non numeric or negative value in upsd.conf")
 		default:
 			p.warn(&l, "%s", invalidDirective("upsd.conf", w))
 		}

@@ -376,15 +376,7 @@ func (p *parser) upsmonLine(c *UpsmonConf, l parseconf.Line) {
 			c.PollFailLogThrottleMax = n
 		}
 	case "DEBUG_MIN":
-		if !p.need(l, 2, "DEBUG_MIN <level>") {
-			return
-		}
-		p.extra(l, 2)
-		if n, ok := atoiStrict(w[1]); ok && n >= 0 {
-			c.DebugMin = n
-		} else {
-			p.errAt(l, 1, "Invalid DEBUG_MIN value found in upsmon.conf global settings: expected a level >= 0, got %s", show(w[1]))
-		}
+		p.debugMin(l, &c.DebugMin, "Invalid DEBUG_MIN value found in upsmon.conf global settings")
 	default:
 		p.warn(&l, "%s line %d: invalid directive%s", p.file, l.Num, strings.TrimPrefix(invalidDirective("", w), ": invalid directive"))
 	}

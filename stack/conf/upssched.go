@@ -149,15 +149,7 @@ func ParseUpsschedConf(r io.Reader, filename string) (*UpsschedConf, []Warning, 
 				c.LockFn = w[1]
 			}
 		case "DEBUG_MIN":
-			if !p.need(l, 2, "DEBUG_MIN <level>") {
-				continue
-			}
-			p.extra(l, 2)
-			if n, ok := atoiStrict(w[1]); ok && n >= 0 {
-				c.DebugMin = n
-			} else {
-				p.errAt(l, 1, "DEBUG_MIN: expected a level >= 0, got %s", show(w[1]))
-			}
+			p.debugMin(l, &c.DebugMin, "DEBUG_MIN")
 		case "AT":
 			p.at(c, l)
 		default:
