@@ -330,3 +330,32 @@ func (s *syncBuffer) String() string {
 	defer s.mu.Unlock()
 	return s.b.String()
 }
+
+// TestOurDriverOnSimSerial needs no reference kit: upslab sim --serial
+// (real descriptor length, no padding) read by our mge-shut and
+// usbhid-ups over the pseudo-terminal; upslab ctl mains off shows as OB.
+func TestOurDriverOnSimSerial(t *testing.T) {
+	dir := t.TempDir()
+	link := filepath.Join(dir, "ttyS8")
+	ctl := filepath.Join(dir, "ctl")
+	var out, errOut syncBuffer
+	go upslabcli.Main([]string{"sim", "--serial", link, "--control", ctl, "--for", "1m"}, strings.NewReader(""), &out, &errOut)
+	nutref.WaitFor(t, 10*time.Second, func() bool {
+		_, e1 := os.Stat(link)
+		_, e2 := os.Stat(ctl)
+		return e1 == nil && e2 == nil
+	})
+	l := &lab{unpadded: link, statePath: t.TempDir()}
+	for _, prog := range []string{"mge-shut", "usbhid-ups"} {
+		if st := l.ourDump(t, prog)["ups.status"]; withoutChrg(st) != "OL" {
+			t.Errorf("our %s: ups.status %q, want OL", prog, st)
+		}
+	}
+	var co, ce strings.Builder
+	if code := upslabcli.Main([]string{"ctl", ctl, "mains off"}, strings.NewReader(""), &co, &ce); code != 0 {
+		t.Fatalf("upslab ctl: %d %s", code, ce.String())
+	}
+	if st := l.ourDump(t, "mge-shut")["ups.status"]; withoutChrg(st) != "OB" {
+		t.Errorf("after mains off: ups.status %q, want OB", st)
+	}
+}
