@@ -79,23 +79,31 @@ func key(e Event, addr string) string {
 	return k
 }
 
-// canonical orders events for comparison: by time, except that events
-// closer than gap to the previous one form a group sorted by key. NUT's
-// upsmon forks one process per notification, so two notifications of one
-// poll (ONBATT and LOWBATT) and the commands they run can reach the
-// recorder in either order (daemons.md §8.3, verified); a group makes
-// that order irrelevant while the order of separate polls still counts.
+// canonical orders events for comparison: kind by kind (notifications,
+// then CMDSCRIPT calls, then SHUTDOWNCMD), each in time order, except that
+// events of a kind closer than gap to the previous one form a group sorted
+// by key. NUT's upsmon forks one process per notification, so two
+// notifications of one poll (ONBATT and LOWBATT) and the commands they run
+// can reach the recorder in either order (daemons.md §8.3, verified); and
+// how long a notification takes to become a CMDSCRIPT call depends on the
+// machine's load (real upssched 2.8.0 once took 0.4 s). Grouping makes
+// that order irrelevant while the order of separate polls still counts;
+// the order across kinds is checked through the times (timesWithin).
 func canonical(evs []Event, addr string, gap time.Duration) []Event {
-	out := append([]Event(nil), evs...)
-	sort.SliceStable(out, func(i, j int) bool { return out[i].At < out[j].At })
-	for i := 0; i < len(out); {
-		j := i + 1
-		for j < len(out) && out[j].At-out[j-1].At < gap {
-			j++
+	var out []Event
+	for _, kind := range []string{"notify", "cmdscript", "shutdown"} {
+		k := pick(evs, kind)
+		sort.SliceStable(k, func(i, j int) bool { return k[i].At < k[j].At })
+		for i := 0; i < len(k); {
+			j := i + 1
+			for j < len(k) && k[j].At-k[j-1].At < gap {
+				j++
+			}
+			g := k[i:j]
+			sort.SliceStable(g, func(a, b int) bool { return key(g[a], addr) < key(g[b], addr) })
+			i = j
 		}
-		g := out[i:j]
-		sort.SliceStable(g, func(a, b int) bool { return key(g[a], addr) < key(g[b], addr) })
-		i = j
+		out = append(out, k...)
 	}
 	return out
 }

@@ -105,7 +105,7 @@ func runSeq(t *testing.T, k *nutref.Kit, setups ...Setup) []*Rig {
 // exclusions, grouped per poll) at times within tol of each other.
 func compareRigs(t *testing.T, ref, got *Rig, tol time.Duration, ex ...Exclusion) {
 	t.Helper()
-	const gap = 400 * time.Millisecond
+	const gap = 500 * time.Millisecond
 	a := canonical(apply(ref.Events(), ex...), ref.Addr(), gap)
 	b := canonical(apply(got.Events(), ex...), got.Addr(), gap)
 	if d := diff(ref.Name, a, ref.Addr(), got.Name, b, got.Addr()); d != "" {
