@@ -1,6 +1,7 @@
 package upsmon
 
 import (
+	"flag"
 	"fmt"
 	"strconv"
 	"strings"
@@ -8,7 +9,10 @@ import (
 	"time"
 
 	"github.com/upslab/upslab/internal/clock"
+	"github.com/upslab/upslab/internal/transcript"
 )
+
+var update = flag.Bool("update", false, "rewrite the expected output of testdata/*.txt")
 
 // world is what upsd would answer, for the transcript's "run" command.
 type world struct {
@@ -32,7 +36,7 @@ type env struct {
 }
 
 func TestTranscripts(t *testing.T) {
-	runTranscripts(t, func(t *testing.T) func(b block) []string {
+	transcript.Run(t, "testdata/*.txt", *update, func(t *testing.T) func(b transcript.Block) []string {
 		e := &env{t: t, clk: clock.NewVirtual(clock.Epoch), w: world{
 			status: map[string]string{}, pollErr: map[string]*Failure{}, down: map[string]bool{},
 			auth: map[string]Connected{}, fsdErr: map[string]*Failure{}, numLogins: 1,
@@ -82,7 +86,7 @@ func parseFailure(words []string) *Failure {
 	return nil
 }
 
-func (e *env) handle(b block) []string {
+func (e *env) handle(b transcript.Block) []string {
 	f := strings.Fields(b.Cmd)
 	args := f[1:]
 	switch f[0] {

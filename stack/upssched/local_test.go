@@ -1,6 +1,7 @@
 package upssched
 
 import (
+	"flag"
 	"fmt"
 	"strconv"
 	"strings"
@@ -8,10 +9,13 @@ import (
 	"time"
 
 	"github.com/upslab/upslab/internal/clock"
+	"github.com/upslab/upslab/internal/transcript"
 )
 
+var update = flag.Bool("update", false, "rewrite the expected output of testdata/*.txt")
+
 func TestTranscripts(t *testing.T) {
-	runTranscripts(t, func(t *testing.T) func(b block) []string {
+	transcript.Run(t, "testdata/*.txt", *update, func(t *testing.T) func(b transcript.Block) []string {
 		clk := clock.NewVirtual(clock.Epoch)
 		l := &Local{Clock: clk}
 		var out []string
@@ -22,7 +26,7 @@ func TestTranscripts(t *testing.T) {
 		l.Run = func(cmdscript, arg string, env []string) {
 			out = append(out, fmt.Sprintf("%s run %s %s", stamp(), cmdscript, arg))
 		}
-		return func(b block) []string {
+		return func(b transcript.Block) []string {
 			out = nil
 			f := strings.Fields(b.Cmd)
 			switch f[0] {
