@@ -159,6 +159,16 @@ func (p *parser) secondsArg(l parseconf.Line, i int, what string) (time.Duration
 	return time.Duration(n) * time.Second, true
 }
 
+// directive is a line's keyword as upsd, upsmon and upssched compare it:
+// exactly (strcmp), except DEBUG_MIN, which they compare with strcasecmp;
+// that one comes back upper case.
+func directive(word string) string {
+	if strings.EqualFold(word, "DEBUG_MIN") {
+		return "DEBUG_MIN"
+	}
+	return word
+}
+
 // debugMin reads a DEBUG_MIN line's level (a whole number >= 0) into dst;
 // bad is the daemon's complaint about a bad one, which the error starts
 // with.

@@ -109,11 +109,7 @@ func ParseUpsdConf(r io.Reader, filename string) (*UpsdConf, []Warning, error) {
 	}
 	for _, l := range lines {
 		w := l.Words
-		key := w[0]
-		if strings.EqualFold(key, "DEBUG_MIN") {
-			key = "DEBUG_MIN"
-		}
-		switch key {
+		switch key := directive(w[0]); key {
 		case "ACL":
 			p.removedIn24(l, "ACL in upsd.conf is no longer supported - switch to LISTEN")
 		case "ACCEPT", "REJECT":

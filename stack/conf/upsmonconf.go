@@ -217,10 +217,7 @@ func ParseUpsmonConf(r io.Reader, filename string) (*UpsmonConf, []Warning, erro
 
 func (p *parser) upsmonLine(c *UpsmonConf, l parseconf.Line) {
 	w := l.Words
-	key := w[0]
-	if strings.EqualFold(key, "DEBUG_MIN") {
-		key = "DEBUG_MIN"
-	}
+	key := directive(w[0])
 	seconds := map[string]*time.Duration{
 		"POLLFREQ": &c.PollFreq, "POLLFREQALERT": &c.PollFreqAlert, "HOSTSYNC": &c.HostSync,
 		"DEADTIME": &c.DeadTime, "FINALDELAY": &c.FinalDelay, "RBWARNTIME": &c.RBWarnTime,

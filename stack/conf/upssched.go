@@ -116,10 +116,7 @@ func ParseUpsschedConf(r io.Reader, filename string) (*UpsschedConf, []Warning, 
 	}
 	for _, l := range lines {
 		w := l.Words
-		key := w[0]
-		if strings.EqualFold(key, "DEBUG_MIN") {
-			key = "DEBUG_MIN" // the one directive upssched compares case-insensitively
-		}
+		key := directive(w[0])
 		// upssched knows a directive only with its words: one with fewer
 		// is an "invalid directive" there.
 		if n := upsschedWords[key]; len(w) < n || n == 0 {
