@@ -325,3 +325,23 @@ func TestMatching(t *testing.T) {
 		t.Errorf("Matching lines %v", got)
 	}
 }
+
+// TestNegativeCounts: upsmon ignores a negative MINSUPPLIES or
+// POLLFAIL_LOG_THROTTLE_MAX with a warning and keeps the default.
+func TestNegativeCounts(t *testing.T) {
+	c, warns, err := ParseUpsmonConf(strings.NewReader("MINSUPPLIES -1\nPOLLFAIL_LOG_THROTTLE_MAX -3\n"), "upsmon.conf")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, w := range warns {
+		got = append(got, w.String())
+	}
+	want := []string{"upsmon.conf:1: Ignoring invalid MINSUPPLIES value: -1", "upsmon.conf:2: Ignoring invalid POLLFAIL_LOG_THROTTLE_MAX value: -3"}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("warnings %q, want %q", got, want)
+	}
+	if c.MinSupplies != DefaultMinSupplies || c.PollFailLogThrottleMax != DefaultPollFailLogThrottleMax {
+		t.Errorf("MinSupplies %d, PollFailLogThrottleMax %d: defaults not kept", c.MinSupplies, c.PollFailLogThrottleMax)
+	}
+}

@@ -183,11 +183,7 @@ func ParseUpsdConf(r io.Reader, filename string) (*UpsdConf, []Warning, error) {
 				c.CertPath = w[1]
 			}
 		case "CERTIDENT":
-			if !p.need(l, 3, "CERTIDENT <certificate name> <database password>") {
-				continue
-			}
-			p.extra(l, 3)
-			c.CertIdent = &CertIdent{Name: w[1], Password: w[2]}
+			p.certIdent(l, &c.CertIdent)
 		case "CERTREQUEST":
 			if !p.need(l, 2, "CERTREQUEST 0|1|2") {
 				continue
@@ -218,6 +214,16 @@ func ParseUpsdConf(r io.Reader, filename string) (*UpsdConf, []Warning, error) {
 }
 
 // checkListen catches LISTEN forms that getaddrinfo would reject.
+// certIdent reads "CERTIDENT <certificate name> <database password>"
+// (upsd.conf and upsmon.conf) into dst.
+func (p *parser) certIdent(l parseconf.Line, dst **CertIdent) {
+	if !p.need(l, 3, "CERTIDENT <certificate name> <database password>") {
+		return
+	}
+	p.extra(l, 3)
+	*dst = &CertIdent{Name: l.Words[1], Password: l.Words[2]}
+}
+
 func (p *parser) checkListen(l parseconf.Line, ln Listen) bool {
 	a := ln.Addr
 	if strings.HasPrefix(a, "[") {

@@ -215,6 +215,24 @@ func ParseUpsmonConf(r io.Reader, filename string) (*UpsmonConf, []Warning, erro
 	return c, p.warns, p.err()
 }
 
+// count reads "<key> <n>" into dst: a whole number >= 0. upsmon warns
+// "Ignoring invalid <key> value: <n>" about a negative one and keeps the
+// value it had.
+func (p *parser) count(l parseconf.Line, what string, dst *int) {
+	key := l.Words[0]
+	if !p.need(l, 2, key+" "+what) {
+		return
+	}
+	p.extra(l, 2)
+	if n, ok := p.intArg(l, 1, key); ok {
+		if n < 0 {
+			p.warn(&l, "Ignoring invalid %s value: %d", key, n)
+			return
+		}
+		*dst = n
+	}
+}
+
 func (p *parser) upsmonLine(c *UpsmonConf, l parseconf.Line) {
 	w := l.Words
 	key := directive(w[0])
@@ -275,17 +293,7 @@ func (p *parser) upsmonLine(c *UpsmonConf, l parseconf.Line) {
 	case "MONITOR":
 		p.monitor(c, l)
 	case "MINSUPPLIES":
-		if !p.need(l, 2, "MINSUPPLIES <number>") {
-			return
-		}
-		p.extra(l, 2)
-		if n, ok := p.intArg(l, 1, key); ok {
-			if n < 0 {
-				p.warn(&l, "Ignoring invalid MINSUPPLIES value: %d", n)
-				return
-			}
-			c.MinSupplies = n
-		}
+		p.count(l, "<number>", &c.MinSupplies)
 	case "NOTIFYMSG":
 		if !p.need(l, 3, `NOTIFYMSG <notify type> "<message>"`) {
 			return
@@ -313,11 +321,7 @@ func (p *parser) upsmonLine(c *UpsmonConf, l parseconf.Line) {
 		}
 		c.NotifyFlags[t] = f // upsmon keeps the valid ones
 	case "CERTIDENT":
-		if !p.need(l, 3, "CERTIDENT <certificate name> <database password>") {
-			return
-		}
-		p.extra(l, 3)
-		c.CertIdent = &CertIdent{Name: w[1], Password: w[2]}
+		p.certIdent(l, &c.CertIdent)
 	case "CERTHOST":
 		if !p.need(l, 5, "CERTHOST <hostname> <certificate name> <certverify 0|1> <forcessl 0|1>") {
 			return
@@ -361,17 +365,7 @@ func (p *parser) upsmonLine(c *UpsmonConf, l parseconf.Line) {
 			}
 		}
 	case "POLLFAIL_LOG_THROTTLE_MAX":
-		if !p.need(l, 2, "POLLFAIL_LOG_THROTTLE_MAX <polls>") {
-			return
-		}
-		p.extra(l, 2)
-		if n, ok := p.intArg(l, 1, key); ok {
-			if n < 0 {
-				p.warn(&l, "Ignoring invalid POLLFAIL_LOG_THROTTLE_MAX value: %d", n)
-				return
-			}
-			c.PollFailLogThrottleMax = n
-		}
+		p.count(l, "<polls>", &c.PollFailLogThrottleMax)
 	case "DEBUG_MIN":
 		p.debugMin(l, &c.DebugMin, "Invalid DEBUG_MIN value found in upsmon.conf global settings")
 	default:
