@@ -328,6 +328,9 @@ func run(ctx context.Context, prog string, args []string, stdout, stderr io.Writ
 		fmt.Fprintf(stdout, "Network UPS Tools - %s %s (%s)\n", DriverName, DriverVersion, Version)
 		if s.prog == "mge-shut" {
 			fmt.Fprintf(stdout, "%s %s\n", SHUTDriverName, SHUTDriverVersion)
+			// NUT 2.8.0 builds mge-shut as an experimental driver and
+			// says so right after the banner (seen on the real binary).
+			fmt.Fprint(stdout, "Warning: This is an experimental driver.\nSome features may not function correctly.\n\n")
 		} else {
 			fmt.Fprintf(stdout, "%s %s\n", USBDriverName, USBDriverVersion)
 		}

@@ -38,6 +38,8 @@ type lab struct {
 	statePath string
 	inst      *nutref.Instance
 	kit       *nutref.Kit
+	rawReal   string // last real -d output
+	rawOurs   string // last of ours
 }
 
 func newLab(t *testing.T) *lab {
@@ -86,6 +88,7 @@ func (l *lab) realDump(t *testing.T) map[string]string {
 	if err != nil {
 		t.Fatalf("real mge-shut: %v\n%s%s", err, out, errOut)
 	}
+	l.rawReal = out
 	return dump(out)
 }
 
@@ -103,6 +106,7 @@ func (l *lab) ourDump(t *testing.T, prog string) map[string]string {
 	if code := driver.RunContext(ctx, prog, []string{"-s", "ours", "-x", "port=" + l.unpadded, "-d", "1"}, &out, &errOut); code != 0 {
 		t.Fatalf("our %s: exit %d\n%s%s", prog, code, out.String(), errOut.String())
 	}
+	l.rawOurs = out.String()
 	return dump(out.String())
 }
 
@@ -269,6 +273,16 @@ func TestDifferential(t *testing.T) {
 				}
 				if real["ups.status"] == "" {
 					t.Error("no ups.status")
+				}
+				if prog == "mge-shut" {
+					// The banner, but for the version ("2.8.0-upslab").
+					head := func(s string) string {
+						lines := strings.SplitN(s, "\n", 6)
+						return strings.Join(lines[1:5], "\n")
+					}
+					if head(l.rawOurs) != head(l.rawReal) {
+						t.Errorf("banner:\n%s\nreal:\n%s", head(l.rawOurs), head(l.rawReal))
+					}
 				}
 			}
 		})
