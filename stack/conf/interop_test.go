@@ -310,3 +310,40 @@ func TestRealUpsdUsers(t *testing.T) {
 		})
 	}
 }
+
+// TestRealUpsschedLog compares UpsschedConf.NUTLog, line for line, with
+// what the real upssched 2.8.0 logs while reading the same file.
+func TestRealUpsschedLog(t *testing.T) {
+	k := nutref.Require(t)
+	inst := k.NewInstance(t)
+	conf := "CMDSCRIPT /bin/true\nPIPEFN " + inst.Path("p") + "\nLOCKFN " + inst.Path("l") + "\n" +
+		"AT ONBATT *\nCMDSCRIPT\nBOGUS line\nAT ONBATT * FROB x\nAT ONBATT * START-TIMER t 30s\n" +
+		"X \"a # b\" c\nPIPEFN\nAT ONBATT * EXECUTE \"\"\n"
+	inst.WriteFile(UpsschedConfName, conf)
+	cmd := inst.Command(context.Background(), "upssched")
+	cmd.Env = append(cmd.Env, "UPSNAME=u@localhost", "NOTIFYTYPE=NONE")
+	out, _ := cmd.CombinedOutput()
+	var real []string
+	afterParseError := false
+	for _, l := range strings.Split(string(out), "\n") {
+		if !strings.HasPrefix(l, "upssched.conf:") && !strings.HasPrefix(l, "Parse error:") {
+			continue
+		}
+		// NUT's tokenizer goes on with the rest of a line after an
+		// unescaped # in quotes (`b" c` becomes a directive of its own);
+		// parseconf drops the whole line.
+		if afterParseError && strings.Contains(l, "invalid directive") {
+			afterParseError = false
+			continue
+		}
+		afterParseError = strings.HasPrefix(l, "Parse error:")
+		real = append(real, l)
+	}
+	if len(real) != 5 {
+		t.Fatalf("real upssched logged %d of the 5 expected lines:\n%s", len(real), out)
+	}
+	c, _, _ := ParseUpsschedConf(strings.NewReader(conf), inst.Path(UpsschedConfName))
+	if strings.Join(c.NUTLog, "\n") != strings.Join(real, "\n") {
+		t.Errorf("NUTLog:\n%s\nreal upssched:\n%s\n(its whole output:\n%s)", strings.Join(c.NUTLog, "\n"), strings.Join(real, "\n"), out)
+	}
+}

@@ -1,6 +1,7 @@
 package conf
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"sort"
@@ -24,11 +25,13 @@ type UpsschedConf struct {
 	At []At
 	// DebugMin is the minimum debug level (NUT 2.8.5); -1 when not set.
 	DebugMin int
-	// NUTLog is what upssched itself logs while reading the file, in its
-	// words and in file order: "Parse error: <file>:<line>: <error>" for a
-	// line the tokenizer rejects and "upssched.conf line <n>: invalid
-	// directive <words>" for a line it does not know (or a known one with
-	// too few words). Our own warnings and errors say more; a program
+	// NUTLog is what upssched 2.8.0 itself logs while reading the file, in
+	// its words and in file order (checked against the real binary):
+	// "upssched.conf: invalid directive <words>" for a line it does not
+	// know or a known one with too few words, and "Parse error:
+	// <file>:<line>: Unbalanced word due to unescaped # in quotes", where
+	// <file> is the name given to ParseUpsschedConf (upssched logs the
+	// path it opened). Our own warnings and errors say more; a program
 	// that stands in for upssched logs these instead.
 	NUTLog []string
 }
@@ -102,7 +105,10 @@ func ParseUpsschedConf(r io.Reader, filename string) (*UpsschedConf, []Warning, 
 	}
 	var nutLog []logLine
 	p.tokErr = func(l parseconf.Line) {
-		nutLog = append(nutLog, logLine{l.Num, fmt.Sprintf("Parse error: %s:%d: %v", filename, l.Num, l.Err)})
+		// An open quote at the end of the file is dropped without a word.
+		if errors.Is(l.Err, parseconf.ErrHashInQuotes) {
+			nutLog = append(nutLog, logLine{l.Num, fmt.Sprintf("Parse error: %s:%d: Unbalanced word due to unescaped # in quotes", filename, l.Num)})
+		}
 	}
 	defer func() {
 		sort.SliceStable(nutLog, func(i, j int) bool { return nutLog[i].line < nutLog[j].line })
@@ -120,7 +126,7 @@ func ParseUpsschedConf(r io.Reader, filename string) (*UpsschedConf, []Warning, 
 		// upssched knows a directive only with its words: one with fewer
 		// is an "invalid directive" there.
 		if n := upsschedWords[key]; len(w) < n || n == 0 {
-			nutLog = append(nutLog, logLine{l.Num, fmt.Sprintf("upssched.conf line %d: invalid directive %s", l.Num, strings.Join(w, " "))})
+			nutLog = append(nutLog, logLine{l.Num, invalidDirective("upssched.conf", w)})
 		}
 		switch key {
 		case "CMDSCRIPT", "PIPEFN", "LOCKFN":

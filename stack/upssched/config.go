@@ -18,10 +18,11 @@ type Config struct {
 	*conf.UpsschedConf
 }
 
-// Parse reads upssched.conf. warnings are NUT's non-fatal log lines
-// ("upssched.conf line 9: invalid directive BOGUS line", "Parse error:
-// ..."), not package conf's longer diagnostics: upssched reads on past
-// what conf calls an error, as NUT does.
+// Parse reads upssched.conf; name is the path as upssched logs it.
+// warnings are NUT's non-fatal log lines ("upssched.conf: invalid
+// directive BOGUS line", "Parse error: ..."), not package conf's longer
+// diagnostics: upssched reads on past what conf calls an error, as NUT
+// does.
 func Parse(name string, data []byte) (*Config, []string) {
 	c, _, err := conf.ParseUpsschedConf(bytes.NewReader(data), name)
 	warnings := c.NUTLog

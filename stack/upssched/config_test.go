@@ -22,8 +22,8 @@ debug_min 3
 NOPE
 `))
 	wantWarns := []string{
-		"Parse error: upssched.conf:10: unbalanced word due to unescaped # in quotes",
-		"upssched.conf line 12: invalid directive NOPE",
+		"Parse error: upssched.conf:10: Unbalanced word due to unescaped # in quotes",
+		"upssched.conf: invalid directive NOPE",
 	}
 	if !reflect.DeepEqual(warns, wantWarns) {
 		t.Errorf("warnings %q, want %q", warns, wantWarns)

@@ -154,7 +154,7 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		log.logf("Can't open %s: %s", fn, strerror(err))
 		return 1
 	}
-	cfg, warns := Parse("upssched.conf", data)
+	cfg, warns := Parse(fn, data)
 	for _, w := range warns {
 		log.logf("%s", w)
 	}
