@@ -1,14 +1,26 @@
 // Package faithful holds the tests that check the lab against the real
-// thing. The lab (package lab) runs simulator, driver, upsd, upsmon and
-// upssched in one process on a virtual clock; these tests run the same
-// NUT configuration files as separate processes in real time — our
-// binaries, and real NUT 2.8.0's from the reference kit
-// (internal/nutref) — and compare what a user would see: the
-// notifications upsmon sends to NOTIFYCMD, the CMDSCRIPT calls upssched
-// makes, and SHUTDOWNCMD.
+// thing, in real time. The lab (package lab) runs simulator, driver, upsd,
+// upsmon and upssched in one process on a virtual clock; these tests run
+// the same NUT configuration files as separate processes — our binaries,
+// and real NUT 2.8.0's from the reference kit (internal/nutref) — and
+// compare what a user would see: the notifications upsmon sends to
+// NOTIFYCMD, the CMDSCRIPT calls upssched makes, and SHUTDOWNCMD.
 //
-// The package has no code of its own outside its tests: the harness
-// (rig) is in harness_test.go. Every test that needs real NUT starts
-// with nutref.Require; the lab-versus-our-binaries tests need nothing
-// but this repository.
+//   - interop_test.go (issue 7): dummy-ups plays a .seq power sequence
+//     behind real upsd; real upsmon + upssched and ours make the same
+//     calls; real upsmon against our upsd and against real upsd too.
+//   - testdata/realtime.feature (issue 8, Gherkin, tag @realtime, run by
+//     realtime_test.go with godog, one parallel subtest per scenario):
+//     runbooks played by our usbhid-ups on the simulated ECO 650
+//     (port=sim, driven through simcontrol), upsd, and our or real NUT's
+//     upsmon + upssched, and by the lab with the same files and commands.
+//   - harness_test.go: the rig (processes, recording scripts, waits);
+//     compare_test.go: exclusions by name of NUT 2.8.0 bugs upslab fixes,
+//     canonical order, time tolerance.
+//
+// The test binary is also our programs: started under the name upsd,
+// upsmon, upssched or usbhid-ups (symlinks made by TestMain) it runs that
+// program. Tests that need real NUT start with nutref.Require; the
+// lab-versus-our-binaries scenarios need nothing but this repository.
+// The whole package takes about 45 s of wall time, most of it waiting.
 package faithful
