@@ -106,6 +106,7 @@ const markerVar = "UPSLAB_FAITHFUL_RIG"
 // yet. kit may be nil when every role is Ours.
 func NewRig(t *testing.T, kit *nutref.Kit, s Setup) *Rig {
 	t.Helper()
+	skipShort(t)
 	if kit == nil && (s.Driver == Real || s.Upsd == Real || s.Upsmon == Real || s.Upssched == Real) {
 		t.Fatalf("rig %s: a real NUT program needs the kit", s.Name)
 	}
@@ -506,4 +507,12 @@ func (r *Rig) upsdLog() string {
 		}
 	}
 	return sb.String()
+}
+
+// skipShort skips a real-time test under -short.
+func skipShort(t *testing.T) {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("real-time test (seconds of wall time); skipped with -short")
+	}
 }

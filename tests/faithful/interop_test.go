@@ -126,6 +126,7 @@ func compareRigs(t *testing.T, ref, got *Rig, tol time.Duration, ex ...Exclusion
 // environment of timer scripts (#3097).
 func TestSeqOurUpsmonUpssched(t *testing.T) {
 	t.Parallel()
+	skipShort(t)
 	k := nutref.Require(t)
 	rigs := runSeq(t, k,
 		Setup{Name: "real upsmon+upssched", Upsd: Real, Upsmon: Real, Upssched: Real},
@@ -139,6 +140,7 @@ func TestSeqOurUpsmonUpssched(t *testing.T) {
 // the same calls, nothing excluded.
 func TestSeqOurUpsd(t *testing.T) {
 	t.Parallel()
+	skipShort(t)
 	k := nutref.Require(t)
 	rigs := runSeq(t, k,
 		Setup{Name: "real upsd", Upsd: Real, Upsmon: Real, Upssched: Real},

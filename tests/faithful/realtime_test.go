@@ -28,6 +28,7 @@ const realtimeFeature = "testdata/realtime.feature"
 // subtest's goroutine (godog's concurrency 1), so a t.Fatal in the
 // harness ends that scenario as it ends a test.
 func TestRealtimeRunbooks(t *testing.T) {
+	skipShort(t)
 	scenarios, err := scenarioLines(realtimeFeature)
 	if err != nil {
 		t.Fatal(err)
