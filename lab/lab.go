@@ -28,6 +28,7 @@ import (
 	"github.com/upslab/upslab/internal/clock"
 	"github.com/upslab/upslab/simulator"
 	"github.com/upslab/upslab/simulator/hidview"
+	"github.com/upslab/upslab/simulator/script"
 	"github.com/upslab/upslab/simulator/usbdev"
 	"github.com/upslab/upslab/stack/dstate"
 	"github.com/upslab/upslab/stack/upsd"
@@ -283,17 +284,25 @@ func (l *Lab) Host(name string) *Host {
 	return nil
 }
 
-// Exec runs one simulator command on a unit now ("mains off", "load 60%").
+// Exec runs a piece of simulator script on a unit, from now: single
+// commands ("mains off", "load 60%") apply at once, timed statements
+// ("flap 3 every 20s", "after 1m mains on") are scheduled on the lab's
+// clock. Every command applied shows in the timeline.
 func (l *Lab) Exec(unit, cmd string) error {
 	u := l.Unit(unit)
 	if u == nil {
 		return fmt.Errorf("lab: no UPS %q", unit)
 	}
-	if err := u.Device.Exec(cmd); err != nil {
-		return err
-	}
-	l.record(Event{Kind: KindDevice, UPS: unit, Type: cmd})
-	return nil
+	r := &script.Runner{Clock: l.Clock, Target: u.Device, Seed: uint64(u.Device.Seed()),
+		OnApply: func(e script.Event, err error) {
+			ev := Event{Kind: KindDevice, UPS: unit, Type: e.Cmd.String()}
+			if err != nil {
+				ev.Message = "refused: " + err.Error()
+			}
+			l.record(ev)
+		}}
+	_, err := r.Apply(unit, cmd)
+	return err
 }
 
 // Now returns the simulated time since the start.

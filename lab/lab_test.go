@@ -112,11 +112,8 @@ func TestSecondaryLeavesBeforePrimary(t *testing.T) {
 func TestDeterministic(t *testing.T) {
 	run := func() string {
 		l := newLab(t, HostSpec{Files: map[string]string{"upsmon.conf": primaryConf}})
-		for _, step := range []string{"cable unplug", "cable replug", "mains off", "cable unplug", "cable replug"} {
-			if err := l.Exec("eaton", step); err != nil {
-				t.Fatal(err)
-			}
-			l.Run(40 * time.Second)
+		if err := l.Exec("eaton", "flap cable 3 every 30s ; after 1m mains off ; jitter 5s ; flap cable 2 every 40s"); err != nil {
+			t.Fatal(err)
 		}
 		l.Run(time.Hour)
 		return dump(l)
