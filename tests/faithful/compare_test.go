@@ -66,15 +66,17 @@ next:
 	return out
 }
 
-// key is what must be equal between two runs: the kind, what, and the
-// environment a script saw (with the MONITOR address normalised).
+// key is what must be equal between two runs: the kind, what, the
+// environment a script saw and a notification's message (with the MONITOR
+// address normalised).
 func key(e Event, addr string) string {
 	k := e.Kind + " " + e.What
 	if e.Kind != "notify" && (e.UPS != "" || e.Type != "") {
 		k += fmt.Sprintf(" [UPSNAME=%s NOTIFYTYPE=%s]", strings.ReplaceAll(e.UPS, addr, "ADDR"), e.Type)
 	}
 	if e.Kind == "notify" {
-		k += " " + strings.ReplaceAll(e.UPS, addr, "ADDR")
+		// The UPSNAME and the message NOTIFYCMD got as its argument.
+		k += fmt.Sprintf(" %s %q", strings.ReplaceAll(e.UPS, addr, "ADDR"), strings.ReplaceAll(e.Args, addr, "ADDR"))
 	}
 	return k
 }

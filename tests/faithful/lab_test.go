@@ -143,10 +143,13 @@ func playLab(t *testing.T, rb Runbook, r *Rig) []Event {
 		l.Run(rb.Until - l.Now())
 	}
 	var out []Event
+	msg := map[string]string{} // notify type → message of its latest notification
 	for _, e := range l.Events() {
 		switch e.Kind {
+		case lab.KindNotify:
+			msg[e.Type] = e.Message
 		case lab.KindNotifyCmd:
-			out = append(out, Event{At: e.At, Kind: "notify", What: e.Type, UPS: e.UPS, Type: e.Type})
+			out = append(out, Event{At: e.At, Kind: "notify", What: e.Type, UPS: e.UPS, Type: e.Type, Args: msg[e.Type]})
 		case lab.KindCmdScript:
 			out = append(out, Event{At: e.At, Kind: "cmdscript", What: e.Type})
 		case lab.KindShutdown:
