@@ -66,7 +66,8 @@ const (
 
 // clientText is libupsclient's text for each code (upsc prints
 // "Error: <text>"). Codes missing here print "Unknown error", as in
-// libupsclient 2.8.0 (FEATURE-NOT-*, ALREADY-SSL-MODE, UNKNOWN).
+// libupsclient 2.8.0 (FEATURE-NOT-*, ALREADY-SSL-MODE, INVALID-ARGUMENT,
+// UNKNOWN).
 var clientText = map[string]string{
 	"VAR-NOT-SUPPORTED":    "Variable not supported by UPS",
 	"UNKNOWN-UPS":          "Unknown UPS",
@@ -93,7 +94,9 @@ var clientText = map[string]string{
 	"INVALID-PASSWORD":     "Invalid password",
 	"USERNAME-REQUIRED":    "Username required",
 	"DRIVER-NOT-CONNECTED": "Driver not connected",
-	"INVALID-ARGUMENT":     "Invalid argument",
+	// No INVALID-ARGUMENT: libupsclient 2.8.0 has no entry for that word
+	// (its "Invalid argument" is for local errors), so it prints
+	// "Unknown error" (checked with strings(1) on Debian's library).
 }
 
 // ClientText returns the message libupsclient prints for an error code

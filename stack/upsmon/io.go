@@ -2,6 +2,7 @@ package upsmon
 
 import (
 	"fmt"
+	"github.com/upslab/upslab/stack/protocol"
 	"strings"
 	"time"
 )
@@ -106,41 +107,9 @@ func (f *Failure) Reply() string {
 // String is libupsclient's upscli_strerror() text.
 func (f *Failure) String() string {
 	if f.Code != "" {
-		if s, ok := errTexts[f.Code]; ok {
-			return s
-		}
-		return "Unknown error"
+		return protocol.ClientText(f.Code)
 	}
 	return f.Text
-}
-
-// errTexts maps upsd's error words to libupsclient's messages (2.8.0).
-var errTexts = map[string]string{
-	"VAR-NOT-SUPPORTED":    "Variable not supported by UPS",
-	"UNKNOWN-UPS":          "Unknown UPS",
-	"ACCESS-DENIED":        "Access denied",
-	"PASSWORD-REQUIRED":    "Password required",
-	"PASSWORD-INCORRECT":   "Password incorrect",
-	"MISSING-ARGUMENT":     "Missing argument",
-	"DATA-STALE":           "Data stale",
-	"VAR-UNKNOWN":          "Variable unknown",
-	"ALREADY-LOGGED-IN":    "Already logged in",
-	"ALREADY-SET-PASSWORD": "Already set password",
-	"UNKNOWN-TYPE":         "Unknown variable type",
-	"UNKNOWN-VAR":          "Unknown variable",
-	"READONLY":             "Read-only variable",
-	"TOO-LONG":             "New value is too long",
-	"INVALID-VALUE":        "Invalid value for variable",
-	"SET-FAILED":           "Set command failed",
-	"UNKNOWN-INSTCMD":      "Unknown instant command",
-	"INSTCMD-FAILED":       "Instant command failed",
-	"CMD-NOT-SUPPORTED":    "Instant command not supported",
-	"INVALID-USERNAME":     "Invalid username",
-	"ALREADY-SET-USERNAME": "Already set username",
-	"UNKNOWN-COMMAND":      "Unknown command",
-	"INVALID-PASSWORD":     "Invalid password",
-	"USERNAME-REQUIRED":    "Username required",
-	"DRIVER-NOT-CONNECTED": "Driver not connected",
 }
 
 // Action is something the Machine asks the shell to do. Connect, Poll,
