@@ -2,9 +2,10 @@ package upsmon
 
 import (
 	"fmt"
-	"github.com/upslab/upslab/stack/protocol"
 	"strings"
 	"time"
+
+	"github.com/upslab/upslab/stack/protocol"
 )
 
 // Input is something the shell tells the Machine: a request answered, time
