@@ -39,28 +39,49 @@ func SplitName(s string) (ups, host string, port int, err error) {
 	return ups, host, port, err
 }
 
-// SplitAddr reads hostname[:port] ([v6addr]:port too).
+// SplitError is libupsclient's upscli_splitaddr complaint about a
+// hostname[:port], which it prints on stderr before the caller's own
+// "invalid UPS definition" (checked against Debian's 2.8.0 upsc).
+type SplitError struct{ Msg string }
+
+func (e *SplitError) Error() string { return e.Msg }
+
+// Notice returns the upscli_splitaddr line (with its newline) that NUT's
+// clients print before their own error for err, or "".
+func Notice(err error) string {
+	var se *SplitError
+	if errors.As(err, &se) {
+		return se.Msg + "\n"
+	}
+	return ""
+}
+
+// SplitAddr reads hostname[:port] ([v6addr]:port too). As libupsclient, a
+// port after ':' must read as a number of at least 1 (strtol: "9abc" is 9).
 func SplitAddr(s string) (host string, port int, err error) {
 	port = protocol.DefaultPort
 	if s == "" {
 		return "", 0, errors.New("empty host")
 	}
+	rest := ""
 	if strings.HasPrefix(s, "[") {
 		end := strings.Index(s, "]")
 		if end < 0 {
-			return "", 0, errors.New("bad address")
+			return "", 0, &SplitError{"upscli_splitaddr: missing closing bracket in [domain literal]"}
 		}
-		host = s[1:end]
-		s = s[end+1:]
-		if p, ok := strings.CutPrefix(s, ":"); ok {
-			port = cnum.Atoi(p)
+		host, rest = s[1:end], s[end+1:]
+	} else {
+		var hasPort bool
+		host, rest, hasPort = strings.Cut(s, ":")
+		if hasPort {
+			rest = ":" + rest
 		}
-		return host, port, nil
 	}
-	host, p, hasPort := strings.Cut(s, ":")
-	if hasPort {
+	if p, ok := strings.CutPrefix(rest, ":"); ok {
 		// libupsclient reads the port with strtol into an int.
-		port = cnum.Atoi(p)
+		if port = cnum.Atoi(p); port < 1 {
+			return "", 0, &SplitError{"upscli_splitaddr: no port specified after ':' separator"}
+		}
 	}
 	return host, port, nil
 }

@@ -88,12 +88,12 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		}
 		host, port, err = nutcli.SplitAddr(first)
 		if err != nil {
-			return fatal("Error: invalid hostname.\nRequired format: [hostname[:port]]")
+			return fatal(nutcli.Notice(err) + "Error: invalid hostname.\nRequired format: [hostname[:port]]")
 		}
 	} else {
 		ups, host, port, err = nutcli.SplitName(first)
 		if err != nil {
-			return fatal("Error: invalid UPS definition.\nRequired format: upsname[@hostname[:port]]")
+			return fatal(nutcli.Notice(err) + "Error: invalid UPS definition.\nRequired format: upsname[@hostname[:port]]")
 		}
 	}
 	c, err := nutcli.Connect(host, port, true)

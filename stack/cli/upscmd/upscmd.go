@@ -86,7 +86,7 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	ups, host, port, err := nutcli.SplitName(rest[0])
 	if err != nil {
-		return fatal("Error: invalid UPS definition.  Required format: upsname[@hostname[:port]]")
+		return fatal(nutcli.Notice(err) + "Error: invalid UPS definition.  Required format: upsname[@hostname[:port]]")
 	}
 	c, err := nutcli.Connect(host, port, false)
 	if err != nil {
