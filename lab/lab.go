@@ -199,8 +199,12 @@ func (l *Lab) newUnit(spec UnitSpec, seed int64) (*Unit, error) {
 	// would wait for ever, so both writes happen at the same simulated
 	// instant; the simulator starts each countdown from its own write, so
 	// nothing observable changes.
+	// PollInterval: a report read stays fresh for one driver poll, as the
+	// usbhid-ups command passes it (found by tests/faithful: without it a
+	// 1 s pollinterval saw a pulled cable one poll late).
 	sd := mge.New(&simHID{HID: hid, view: u.View}, u.Table, mge.Options{OffDelay: -1, OnDelay: -1, LowBatt: -1, Clock: l.Clock,
-		Pause: func(time.Duration) {},
+		PollInterval: l.opts.Driver.PollInterval,
+		Pause:        func(time.Duration) {},
 		Logf: func(f string, a ...any) {
 			l.record(Event{Kind: KindLog, Host: "driver", UPS: spec.Name, Message: fmt.Sprintf(f, a...)})
 		}})
