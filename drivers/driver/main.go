@@ -7,7 +7,6 @@ import (
 	"io"
 	"os"
 	"os/signal"
-	"os/user"
 	"path/filepath"
 	"sort"
 	"strconv"
@@ -20,6 +19,7 @@ import (
 	"github.com/upslab/upslab/drivers/sock"
 	"github.com/upslab/upslab/drivers/usb"
 	"github.com/upslab/upslab/internal/clock"
+	"github.com/upslab/upslab/internal/privdrop"
 	"github.com/upslab/upslab/stack/conf"
 	"github.com/upslab/upslab/stack/dstate"
 	"github.com/upslab/upslab/stack/parseconf"
@@ -447,10 +447,8 @@ func run(ctx context.Context, prog string, args []string, stdout, stderr io.Writ
 	// NUT switches to the user before opening the device, so the device
 	// must be accessible to it (udev rules). Unlike NUT, no compiled-in
 	// default user: only an explicit -u or user= drops privileges.
-	if s.user != "" && os.Geteuid() == 0 {
-		if err := becomeUser(s.user); err != nil {
-			return fatalf("%v", err)
-		}
+	if _, err := privdrop.Become(s.user); err != nil {
+		return fatalf("%v", err)
 	}
 	lg.debugf(1, "debug level is '%d'", s.debug)
 
@@ -592,34 +590,6 @@ func run(ctx context.Context, prog string, args []string, stdout, stderr io.Writ
 		lg.logf("Signal %d: exiting", sig.(syscall.Signal))
 	case <-ctx.Done():
 		lg.logf("Exiting: %v", context.Cause(ctx))
-	}
-	return nil
-}
-
-// becomeUser switches the process to name's uid, gid and groups.
-func becomeUser(name string) error {
-	u, err := user.Lookup(name)
-	if err != nil {
-		return fmt.Errorf("getpwnam(%s): no such user", name)
-	}
-	uid, _ := strconv.Atoi(u.Uid)
-	gid, _ := strconv.Atoi(u.Gid)
-	var groups []int
-	if ids, err := u.GroupIds(); err == nil {
-		for _, g := range ids {
-			if n, err := strconv.Atoi(g); err == nil {
-				groups = append(groups, n)
-			}
-		}
-	}
-	if err := syscall.Setgroups(groups); err != nil {
-		return fmt.Errorf("setgroups: %w", err)
-	}
-	if err := syscall.Setgid(gid); err != nil {
-		return fmt.Errorf("setgid: %w", err)
-	}
-	if err := syscall.Setuid(uid); err != nil {
-		return fmt.Errorf("setuid: %w", err)
 	}
 	return nil
 }

@@ -14,6 +14,7 @@ import (
 	"sync"
 	"syscall"
 
+	"github.com/upslab/upslab/internal/privdrop"
 	"github.com/upslab/upslab/stack/cli/nutcli"
 	"github.com/upslab/upslab/stack/conf"
 	"github.com/upslab/upslab/stack/protocol"
@@ -116,11 +117,12 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if pid, err := readPID(pidFile); err == nil && syscall.Kill(pid, 0) == nil {
 		return fatal("Fatal error: A previous upsd instance is already running!")
 	}
-	if user != "" && os.Getuid() == 0 && user != "root" {
-		if _, err := lookupUser(user); err != nil {
-			return fatal("user %s not found", user)
-		}
-		logf("Not switching to user %s: privilege dropping is not implemented by this upsd", user)
+	// As upsd 2.8.0: the user is resolved first, the switch comes once the
+	// listeners are open (ports below 1024 need root), before anything is
+	// served. Unlike NUT, no compiled-in default user: only -u drops.
+	runAs, drop, err := privdrop.Plan(user, os.Geteuid())
+	if err != nil {
+		return fatal("%v", err)
 	}
 
 	confFile := filepath.Join(confPath, conf.UpsdConfName)
@@ -182,6 +184,14 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			l.Close()
 		}
 	}()
+	if drop {
+		if err := privdrop.Drop(runAs); err != nil {
+			return fatal("Fatal error: %v", err)
+		}
+		if nD > 0 {
+			logf("Succeeded to become_user(%s): now UID=%d GID=%d", runAs.Name, os.Getuid(), os.Getgid())
+		}
+	}
 	checkReadable(statePath, logf)
 
 	upsFile := filepath.Join(confPath, conf.UPSConfName)

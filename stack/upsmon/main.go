@@ -10,7 +10,6 @@ import (
 	"os"
 	"os/exec"
 	"os/signal"
-	"os/user"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -18,6 +17,7 @@ import (
 	"syscall"
 
 	"github.com/upslab/upslab/internal/clock"
+	"github.com/upslab/upslab/internal/privdrop"
 )
 
 // Version is what the banner says.
@@ -242,11 +242,14 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if runAs == "" {
 		runAs = cfg.RunAsUser
 	}
-	if runAs != "" && os.Geteuid() == 0 {
-		if _, err := user.Lookup(runAs); err != nil {
-			log.log(LevelErr, fmt.Sprintf("user %s not found", runAs))
-			return 1
-		}
+	// The user is resolved as NUT does, but not switched to: NUT's upsmon
+	// forks a root parent, kept for SHUTDOWNCMD, and drops privileges in
+	// the child; Go cannot fork, so this upsmon stays the one root process
+	// of NUT's "upsmon -p" (a child re-exec'd through privdrop would be
+	// the faithful split).
+	if _, _, err := privdrop.Plan(runAs, os.Geteuid()); err != nil {
+		log.log(LevelErr, err.Error())
+		return 1
 	}
 	if foreground == 0 {
 		return background(args, stderr)

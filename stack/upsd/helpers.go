@@ -1,7 +1,0 @@
-package upsd
-
-import (
-	"os/user"
-)
-
-func lookupUser(name string) (*user.User, error) { return user.Lookup(name) }
