@@ -5,9 +5,14 @@
 // -godog.tags and -godog.format select scenarios and formatters (pretty,
 // progress, junit, cucumber).
 //
-// Steps stay one-liners over the lab: a scenario builds its setup with
-// Given steps, the lab starts at the first When or Then, and assertions read
-// the lab's timeline.
+// Steps stay one-liners over a Backend: a scenario builds its Setup with
+// Given steps, the backend starts at the first When or Then, and assertions
+// read its timeline. The lab (NewLabBackend) is the default; tests/faithful
+// runs the scenarios tagged @realtime on real processes in real time
+// through InitializeScenarioWith. Steps whose events a backend cannot see
+// (Backend.Observes: upssched's timer start/cancel, syslog and wall
+// routing, daemon log lines on the process backend) pass without checking
+// there and say so in the scenario's log (world.unchecked).
 package features
 
 import (
@@ -31,17 +36,38 @@ type world struct {
 	secondaries []lab.HostSpec
 	secMonitors map[string]string
 	setup       map[string][]string
-	lab         *lab.Lab
+	newBackend  func() Backend
+	b           Backend
+	started     bool
 	outage      time.Duration
 	hasOutage   bool
+	// unchecked lists the assertions the backend could not make.
+	unchecked []string
 }
 
-// InitializeScenario registers the steps; godog calls it for each scenario.
+// InitializeScenario registers the steps on the lab backend; godog calls it
+// for each scenario.
 func InitializeScenario(sc *godog.ScenarioContext) {
-	w := &world{secMonitors: map[string]string{}, setup: map[string][]string{}}
+	InitializeScenarioWith(NewLabBackend)(sc)
+}
+
+// InitializeScenarioWith returns a scenario initializer whose steps run on
+// a backend that newBackend makes, one per scenario.
+func InitializeScenarioWith(newBackend func() Backend) func(*godog.ScenarioContext) {
+	return func(sc *godog.ScenarioContext) { register(sc, newBackend) }
+}
+
+// Logger is implemented by a backend that wants to hear which assertions
+// it could not make (they pass unchecked on it).
+type Logger interface {
+	Logf(format string, args ...any)
+}
+
+func register(sc *godog.ScenarioContext, newBackend func() Backend) {
+	w := &world{secMonitors: map[string]string{}, setup: map[string][]string{}, newBackend: newBackend}
 	sc.After(func(ctx context.Context, _ *godog.Scenario, err error) (context.Context, error) {
-		if w.lab != nil {
-			w.lab.Close()
+		if w.b != nil {
+			w.b.Close()
 		}
 		return ctx, nil
 	})
@@ -54,6 +80,9 @@ func InitializeScenario(sc *godog.ScenarioContext) {
 	sc.Step(`^this upsmon\.conf line: '(.+)'$`, w.upsmonConfLine)
 	sc.Step(`^this upssched\.conf:$`, w.upsschedConfDoc)
 	sc.Step(`^a secondary host "([^"]+)" that monitors "([^"]+)" as secondary$`, w.secondary)
+	sc.Step(`^the battery charge is (\d+)% with a (\d+)% load$`, func(c, l int) error {
+		return w.setupAll(fmt.Sprintf("battery charge %d%%", c), fmt.Sprintf("load %d%%", l))
+	})
 	sc.Step(`^the battery health is (\d+)%$`, func(p int) error { return w.setupAll(fmt.Sprintf("battery health %d%%", p)) })
 
 	// Events.
@@ -129,18 +158,19 @@ func (w *world) secondary(name, sys string) error {
 	return nil
 }
 
-func (w *world) setupAll(cmd string) error {
+func (w *world) setupAll(cmds ...string) error {
 	for i := range w.units {
-		w.units[i].Setup = append(w.units[i].Setup, cmd)
+		w.units[i].Setup = append(w.units[i].Setup, cmds...)
 	}
 	return nil
 }
 
-// ensure starts the lab at the first event or outcome step.
-func (w *world) ensure() (*lab.Lab, error) {
-	if w.lab != nil {
-		return w.lab, nil
+// ensure starts the backend at the first event or outcome step.
+func (w *world) ensure() (Backend, error) {
+	if w.started {
+		return w.b, nil
 	}
+	w.started = true
 	common := strings.Join(w.upsmonConf, "\n")
 	files := map[string]string{"upsmon.conf": strings.Join(w.monitors, "\n") + "\n" + common + "\n"}
 	if w.upsschedCfg != "" {
@@ -154,12 +184,30 @@ func (w *world) ensure() (*lab.Lab, error) {
 		}
 		hosts = append(hosts, lab.HostSpec{Name: s.Name, Files: f})
 	}
-	l, err := lab.New(lab.Options{Seed: 1, Units: w.units, Hosts: hosts})
-	if err != nil {
+	b := w.newBackend()
+	w.b = b
+	if err := b.Start(Setup{Units: w.units, Hosts: hosts}); err != nil {
 		return nil, err
 	}
-	w.lab = l
-	return l, nil
+	return b, nil
+}
+
+// observes reports whether the backend sees a kind of event; when it
+// does not, the assertion is noted as unchecked (and passes).
+func (w *world) observes(kind lab.Kind, typ, assertion string) bool {
+	if w.b.Observes(kind, typ) {
+		return true
+	}
+	note := fmt.Sprintf("unchecked on this backend (no %s events", kind)
+	if typ != "" {
+		note += " of " + typ
+	}
+	note += "): " + assertion
+	w.unchecked = append(w.unchecked, note)
+	if l, ok := w.b.(Logger); ok {
+		l.Logf("%s", note)
+	}
+	return false
 }
 
 // --- events ---
@@ -175,30 +223,26 @@ func duration(n int, unit string) time.Duration {
 }
 
 func (w *world) pass(n int, unit string) error {
-	l, err := w.ensure()
+	b, err := w.ensure()
 	if err != nil {
 		return err
 	}
-	l.Run(duration(n, unit))
-	return nil
+	return b.Pass(duration(n, unit))
 }
 
 // exec runs a simulator command on one unit, or on the first when ups is "".
 func (w *world) exec(ups, cmd string) error {
-	l, err := w.ensure()
+	b, err := w.ensure()
 	if err != nil {
 		return err
 	}
-	if ups == "" {
-		ups = l.Units()[0].Name
-	}
-	return l.Exec(ups, cmd)
+	return b.Exec(ups, cmd)
 }
 
 func (w *world) markOutage() {
 	if !w.hasOutage {
 		w.hasOutage = true
-		w.outage = w.lab.Now()
+		w.outage = w.b.Now()
 	}
 }
 
@@ -222,11 +266,15 @@ func (w *world) flap(n, every int) error {
 		if err := w.mains("fails", ""); err != nil {
 			return err
 		}
-		w.lab.Run(half)
+		if err := w.b.Pass(half); err != nil {
+			return err
+		}
 		if err := w.mains("returns", ""); err != nil {
 			return err
 		}
-		w.lab.Run(half)
+		if err := w.b.Pass(half); err != nil {
+			return err
+		}
 	}
 	return nil
 }
@@ -237,11 +285,15 @@ func (w *world) cableFlap(n, every int) error {
 		if err := w.exec("", "cable unplug"); err != nil {
 			return err
 		}
-		w.lab.Run(half)
+		if err := w.b.Pass(half); err != nil {
+			return err
+		}
 		if err := w.exec("", "cable replug"); err != nil {
 			return err
 		}
-		w.lab.Run(half)
+		if err := w.b.Pass(half); err != nil {
+			return err
+		}
 	}
 	return nil
 }
@@ -255,71 +307,82 @@ func (w *world) cable(how string) error {
 
 const runLimit = 12 * time.Hour
 
-func (w *world) untilShutdown() error {
-	l, err := w.ensure()
+// runUntil lets time pass until cond holds (an error from cond stops it).
+func (w *world) runUntil(cond func() (bool, error), what string) error {
+	b, err := w.ensure()
 	if err != nil {
 		return err
 	}
-	if !l.RunUntil(func() bool { return l.Hosts()[0].ShutDown }, runLimit) {
-		return fmt.Errorf("the host did not shut down within %s", runLimit)
+	var cerr error
+	ok, err := b.RunUntil(func() bool {
+		if cerr != nil {
+			return true
+		}
+		var ok bool
+		ok, cerr = cond()
+		return ok
+	}, runLimit)
+	if err != nil {
+		return err
+	}
+	if cerr != nil {
+		return cerr
+	}
+	if !ok {
+		return w.failf("%s", what)
 	}
 	return nil
+}
+
+func (w *world) untilShutdown() error {
+	return w.runUntil(func() (bool, error) {
+		h, err := w.b.Host("primary")
+		return h.ShutDown, err
+	}, fmt.Sprintf("the host did not shut down within %s", runLimit))
 }
 
 func (w *world) untilCharge(p int) error {
-	l, err := w.ensure()
-	if err != nil {
-		return err
-	}
-	u := l.Units()[0]
-	if !l.RunUntil(func() bool { return u.Device.State().Charge <= p }, runLimit) {
-		return fmt.Errorf("charge never fell to %d%% (now %d%%)", p, u.Device.State().Charge)
-	}
-	return nil
+	return w.runUntil(func() (bool, error) {
+		c, err := w.b.Charge("")
+		return c <= p, err
+	}, fmt.Sprintf("charge never fell to %d%%", p))
 }
 
 func (w *world) untilNotify(typ string) error {
-	l, err := w.ensure()
-	if err != nil {
-		return err
-	}
-	if !l.RunUntil(func() bool { return len(lab.Filter(l.Events(), lab.KindNotify, "primary", "", typ)) > 0 }, runLimit) {
-		return fmt.Errorf("upsmon never notified %s", typ)
-	}
-	return nil
+	return w.runUntil(func() (bool, error) {
+		return len(lab.Filter(w.b.Events(), lab.KindNotify, "primary", "", typ)) > 0, nil
+	}, fmt.Sprintf("upsmon never notified %s", typ))
 }
 
 func (w *world) killPower() error {
-	l, err := w.ensure()
+	b, err := w.ensure()
 	if err != nil {
 		return err
 	}
-	l.Hosts()[0].KillPower()
-	return nil
+	return b.KillPower("primary")
 }
 
 func (w *world) operatorFSD() error {
-	l, err := w.ensure()
+	b, err := w.ensure()
 	if err != nil {
 		return err
 	}
-	l.Hosts()[0].Command(upsmon.CmdFSD)
-	return nil
+	return b.Command("primary", upsmon.CmdFSD)
 }
 
 // --- outcomes ---
 
 func (w *world) events(kind lab.Kind, host, typ string) ([]lab.Event, error) {
-	l, err := w.ensure()
+	b, err := w.ensure()
 	if err != nil {
 		return nil, err
 	}
-	return lab.Filter(l.Events(), kind, host, "", typ), nil
+	return lab.Filter(b.Events(), kind, host, "", typ), nil
 }
 
 func (w *world) timeline() string {
 	var b strings.Builder
-	for _, e := range w.lab.Events() {
+	for _, e := range w.b.Events() {
 		if e.Kind == lab.KindLog || e.Kind == lab.KindSyslog || e.Kind == lab.KindWall {
 			continue
 		}
@@ -335,7 +398,7 @@ func (w *world) failf(format string, a ...any) error {
 
 func (w *world) notifiedExactly(typ string, n int) error {
 	ev, err := w.events(lab.KindNotify, "primary", typ)
-	if err != nil {
+	if err != nil || !w.observes(lab.KindNotify, typ, fmt.Sprintf("upsmon notified %s %d times", typ, n)) {
 		return err
 	}
 	if len(ev) != n {
@@ -346,7 +409,7 @@ func (w *world) notifiedExactly(typ string, n int) error {
 
 func (w *world) notifiedBound(typ, bound string, n int) error {
 	ev, err := w.events(lab.KindNotify, "primary", typ)
-	if err != nil {
+	if err != nil || !w.observes(lab.KindNotify, typ, fmt.Sprintf("upsmon notified %s at %s %d times", typ, bound, n)) {
 		return err
 	}
 	if (bound == "most" && len(ev) > n) || (bound == "least" && len(ev) < n) {
@@ -380,13 +443,16 @@ func (w *world) cmdscriptWithin(arg string, secs int) error {
 	return nil
 }
 
+// timerCount needs upssched's START-TIMER/CANCEL-TIMER, which only the lab
+// sees (a process backend sees the CMDSCRIPT calls, not the timer daemon's
+// bookkeeping): skipped elsewhere.
 func (w *world) timerCount(name, what string, n int) error {
 	kind := lab.KindTimerStart
 	if what == "cancelled" {
 		kind = lab.KindTimerCancel
 	}
 	ev, err := w.events(kind, "primary", name)
-	if err != nil {
+	if err != nil || !w.observes(kind, "", fmt.Sprintf("the timer %q was %s %d times", name, what, n)) {
 		return err
 	}
 	if len(ev) != n {
@@ -395,8 +461,18 @@ func (w *world) timerCount(name, what string, n int) error {
 	return nil
 }
 
+// timerFiredBetween: where the backend does not see the timer fire, the
+// CMDSCRIPT call with the timer's name (what START-TIMER runs when it
+// fires) stands for it.
 func (w *world) timerFiredBetween(name string, lo, hi int) error {
-	ev, err := w.events(lab.KindTimerFire, "primary", name)
+	kind := lab.KindTimerFire
+	if _, err := w.ensure(); err != nil {
+		return err
+	}
+	if !w.b.Observes(kind, "") {
+		kind = lab.KindCmdScript
+	}
+	ev, err := w.events(kind, "primary", name)
 	if err != nil {
 		return err
 	}
@@ -410,9 +486,10 @@ func (w *world) timerFiredBetween(name string, lo, hi int) error {
 	return nil
 }
 
+// schedExit needs the timer daemon's exit, which only the lab sees.
 func (w *world) schedExit(lo, hi int) error {
 	fires, err := w.events(lab.KindTimerFire, "primary", "")
-	if err != nil {
+	if err != nil || !w.observes(lab.KindSchedExit, "", "the upssched timer daemon's exit") {
 		return err
 	}
 	exits, _ := w.events(lab.KindSchedExit, "primary", "")
@@ -426,25 +503,33 @@ func (w *world) schedExit(lo, hi int) error {
 	return nil
 }
 
+func (w *world) primary() (HostState, error) {
+	if _, err := w.ensure(); err != nil {
+		return HostState{}, err
+	}
+	return w.b.Host("primary")
+}
+
 func (w *world) hostShutdown(how string) error {
-	l, err := w.ensure()
+	h, err := w.primary()
 	if err != nil {
 		return err
 	}
-	want := how == "shut"
-	if got := l.Hosts()[0].ShutDown; got != want {
-		return w.failf("host shut down: %v, want %v", got, want)
+	if want := how == "shut"; h.ShutDown != want {
+		return w.failf("host shut down: %v, want %v", h.ShutDown, want)
 	}
 	return nil
 }
 
+// logged reads daemon log lines: the lab's upsmon log (a process backend
+// does not parse its daemons' output, so it is unchecked there).
 func (w *world) logged(text string) error {
-	l, err := w.ensure()
-	if err != nil {
+	ev, err := w.events(lab.KindLog, "", "")
+	if err != nil || !w.observes(lab.KindLog, "", fmt.Sprintf("upsmon logged %q", text)) {
 		return err
 	}
-	for _, e := range l.Events() {
-		if e.Kind == lab.KindLog && strings.Contains(e.Message, text) {
+	for _, e := range ev {
+		if strings.Contains(e.Message, text) {
 			return nil
 		}
 	}
@@ -453,6 +538,8 @@ func (w *world) logged(text string) error {
 
 func yes(s string) bool { return s == "yes" }
 
+// notifyRouting checks each route the backend sees: a process backend sees
+// EXEC (NOTIFYCMD was called), not syslog or wall.
 func (w *world) notifyRouting(typ, syslog, wall, exec string) error {
 	for _, c := range []struct {
 		kind lab.Kind
@@ -461,6 +548,9 @@ func (w *world) notifyRouting(typ, syslog, wall, exec string) error {
 		ev, err := w.events(c.kind, "primary", typ)
 		if err != nil {
 			return err
+		}
+		if !w.observes(c.kind, "", fmt.Sprintf("the %s notification went to %s: %v", typ, c.kind, c.want)) {
+			continue
 		}
 		if got := len(ev) > 0; got != c.want {
 			return w.failf("%s notification to %s: %v, want %v", typ, c.kind, got, c.want)
@@ -471,7 +561,7 @@ func (w *world) notifyRouting(typ, syslog, wall, exec string) error {
 
 func (w *world) notifySays(typ, msg string) error {
 	ev, err := w.events(lab.KindNotify, "primary", typ)
-	if err != nil {
+	if err != nil || !w.observes(lab.KindNotify, typ, fmt.Sprintf("the %s notification says %q", typ, msg)) {
 		return err
 	}
 	if len(ev) == 0 || ev[0].Message != msg {
@@ -480,6 +570,7 @@ func (w *world) notifySays(typ, msg string) error {
 	return nil
 }
 
+// notificationsInOrder checks the order of the types the backend sees.
 func (w *world) notificationsInOrder(t *godog.Table) error {
 	ev, err := w.events(lab.KindNotify, "primary", "")
 	if err != nil {
@@ -491,7 +582,9 @@ func (w *world) notificationsInOrder(t *godog.Table) error {
 	}
 	var want []string
 	for _, r := range t.Rows {
-		want = append(want, r.Cells[0].Value)
+		if typ := r.Cells[0].Value; w.observes(lab.KindNotify, typ, "upsmon notified "+typ+" in order") {
+			want = append(want, typ)
+		}
 	}
 	// The wanted types must appear in this order (others may come between).
 	i := 0
@@ -507,18 +600,18 @@ func (w *world) notificationsInOrder(t *godog.Table) error {
 }
 
 func (w *world) powerdownFlag() error {
-	l, err := w.ensure()
+	h, err := w.primary()
 	if err != nil {
 		return err
 	}
-	if !l.Hosts()[0].PowerDownFlag {
+	if !h.PowerDownFlag {
 		return w.failf("POWERDOWNFLAG was not written")
 	}
 	return nil
 }
 
 func (w *world) firstStatusWith(word string) (time.Duration, bool) {
-	for _, e := range w.lab.Events() {
+	for _, e := range w.b.Events() {
 		if e.Kind == lab.KindStatus && hasWord(e.Type, word) {
 			return e.At, true
 		}
@@ -536,12 +629,11 @@ func hasWord(status, word string) bool {
 }
 
 func (w *world) shutdownAfterLB(secs int) error {
-	l, err := w.ensure()
+	h, err := w.primary()
 	if err != nil {
 		return err
 	}
 	lb, ok := w.firstStatusWith("LB")
-	h := l.Hosts()[0]
 	if !ok || !h.ShutDown {
 		return w.failf("no low battery (%v) or no shutdown (%v)", ok, h.ShutDown)
 	}
@@ -552,11 +644,14 @@ func (w *world) shutdownAfterLB(secs int) error {
 }
 
 func (w *world) outputIs(want string) error {
-	l, err := w.ensure()
+	b, err := w.ensure()
 	if err != nil {
 		return err
 	}
-	on := l.Units()[0].Device.State().OutputOn
+	on, err := b.OutputOn("")
+	if err != nil {
+		return err
+	}
 	if on != (want == "on") {
 		return w.failf("UPS output on: %v, want %s", on, want)
 	}
@@ -564,7 +659,10 @@ func (w *world) outputIs(want string) error {
 }
 
 func (w *world) outputCycled() error {
-	off, _ := w.events(lab.KindOutputOff, "", "")
+	off, err := w.events(lab.KindOutputOff, "", "")
+	if err != nil {
+		return err
+	}
 	on, _ := w.events(lab.KindOutputOn, "", "")
 	if len(off) == 0 || len(on) == 0 || on[len(on)-1].At < off[0].At {
 		return w.failf("output off %d times, on %d times", len(off), len(on))
@@ -587,16 +685,11 @@ func (w *world) lowBatteryBetween(lo, hi int) error {
 	return nil
 }
 
-func (w *world) host(name string) (*lab.Host, error) {
-	l, err := w.ensure()
-	if err != nil {
-		return nil, err
+func (w *world) host(name string) (HostState, error) {
+	if _, err := w.ensure(); err != nil {
+		return HostState{}, err
 	}
-	h := l.Host(name)
-	if h == nil {
-		return nil, fmt.Errorf("no host %q", name)
-	}
-	return h, nil
+	return w.b.Host(name)
 }
 
 func (w *world) secondaryFirst(name string) error {
@@ -604,7 +697,10 @@ func (w *world) secondaryFirst(name string) error {
 	if err != nil {
 		return err
 	}
-	p := w.lab.Hosts()[0]
+	p, err := w.b.Host("primary")
+	if err != nil {
+		return err
+	}
 	if !s.ShutDown || !p.ShutDown || s.ShutdownAt > p.ShutdownAt {
 		return w.failf("secondary shut down %v at %s, primary %v at %s", s.ShutDown, s.ShutdownAt, p.ShutDown, p.ShutdownAt)
 	}
@@ -616,7 +712,10 @@ func (w *world) primaryAfterFSD(secs int) error {
 	if err != nil {
 		return err
 	}
-	p := w.lab.Hosts()[0]
+	p, err := w.b.Host("primary")
+	if err != nil {
+		return err
+	}
 	if len(fsd) == 0 || !p.ShutDown {
 		return w.failf("no FSD or no shutdown")
 	}
@@ -630,7 +729,7 @@ func (w *world) secondaryNotified(name, typ string) error {
 	if _, err := w.host(name); err != nil {
 		return err
 	}
-	if ev := lab.Filter(w.lab.Events(), lab.KindNotify, name, "", typ); len(ev) == 0 {
+	if ev := lab.Filter(w.b.Events(), lab.KindNotify, name, "", typ); len(ev) == 0 {
 		return w.failf("secondary %s was not notified %s", name, typ)
 	}
 	return nil
