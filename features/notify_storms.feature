@@ -130,3 +130,104 @@ Feature: Suppressing notify storms
     When mains power fails
     And 10 seconds pass
     Then the ONBATT notification says "UPS eaton@localhost on battery"
+
+  # The @realtime scenarios also run as real processes in real time
+  # (tests/faithful: our binaries, and real NUT 2.8.0's upsmon + upssched),
+  # so their timings are seconds: 1 s polls, a 4 s warning timer.
+  @realtime
+  Scenario: A short blip runs only the back-on-line command (real-time timings)
+    Given this upsmon.conf line: "POLLFREQ 1"
+    And this upsmon.conf line: "POLLFREQALERT 1"
+    And this upssched.conf:
+      """
+      CMDSCRIPT upssched-cmd
+      PIPEFN /run/nut/upssched.pipe
+      LOCKFN /run/nut/upssched.lock
+      AT ONBATT * START-TIMER onbattwarn 4
+      AT ONLINE * CANCEL-TIMER onbattwarn
+      AT ONLINE * EXECUTE ups-back-on-power
+      AT COMMBAD * START-TIMER commbad 10
+      AT COMMOK * CANCEL-TIMER commbad
+      """
+    When 2 seconds pass
+    And mains power fails
+    And 2 seconds pass
+    And mains power returns
+    And 5 seconds pass
+    Then upsmon notified ONBATT 1 time
+    And upsmon notified ONLINE 1 time
+    And CMDSCRIPT never ran "onbattwarn"
+    And CMDSCRIPT ran "ups-back-on-power" 1 time
+    And the host did not shut down
+
+  @realtime @flapping
+  Scenario: Flapping mains never runs the delayed command (real-time timings)
+    Given this upsmon.conf line: "POLLFREQ 1"
+    And this upsmon.conf line: "POLLFREQALERT 1"
+    And this upssched.conf:
+      """
+      CMDSCRIPT upssched-cmd
+      PIPEFN /run/nut/upssched.pipe
+      LOCKFN /run/nut/upssched.lock
+      AT ONBATT * START-TIMER onbattwarn 4
+      AT ONLINE * CANCEL-TIMER onbattwarn
+      AT ONLINE * EXECUTE ups-back-on-power
+      AT COMMBAD * START-TIMER commbad 10
+      AT COMMOK * CANCEL-TIMER commbad
+      """
+    When 2 seconds pass
+    And mains flaps 3 times every 4 seconds
+    And 4 seconds pass
+    Then upsmon notified ONBATT 3 times
+    And upsmon notified ONLINE 3 times
+    And CMDSCRIPT never ran "onbattwarn"
+    And CMDSCRIPT ran "ups-back-on-power" 3 times
+    And the timer "onbattwarn" was started 3 times
+    And the timer "onbattwarn" was cancelled 3 times
+
+  @realtime
+  Scenario: A real outage runs the delayed command exactly once (real-time timings)
+    Given this upsmon.conf line: "POLLFREQ 1"
+    And this upsmon.conf line: "POLLFREQALERT 1"
+    And this upssched.conf:
+      """
+      CMDSCRIPT upssched-cmd
+      PIPEFN /run/nut/upssched.pipe
+      LOCKFN /run/nut/upssched.lock
+      AT ONBATT * START-TIMER onbattwarn 4
+      AT ONLINE * CANCEL-TIMER onbattwarn
+      AT ONLINE * EXECUTE ups-back-on-power
+      AT COMMBAD * START-TIMER commbad 10
+      AT COMMOK * CANCEL-TIMER commbad
+      """
+    When 2 seconds pass
+    And mains power fails
+    And 8 seconds pass
+    Then CMDSCRIPT ran "onbattwarn" 1 time
+    And CMDSCRIPT ran "onbattwarn" within 6 seconds of the outage
+    And CMDSCRIPT never ran "ups-back-on-power"
+
+  @realtime @cable
+  Scenario: A cable pulled on line gives COMMBAD, and COMMOK once plugged back (real-time timings)
+    Given this upsmon.conf line: "POLLFREQ 1"
+    And this upsmon.conf line: "POLLFREQALERT 1"
+    And this upssched.conf:
+      """
+      CMDSCRIPT upssched-cmd
+      PIPEFN /run/nut/upssched.pipe
+      LOCKFN /run/nut/upssched.lock
+      AT ONBATT * START-TIMER onbattwarn 4
+      AT ONLINE * CANCEL-TIMER onbattwarn
+      AT ONLINE * EXECUTE ups-back-on-power
+      AT COMMBAD * START-TIMER commbad 10
+      AT COMMOK * CANCEL-TIMER commbad
+      """
+    When 2 seconds pass
+    And the UPS cable is pulled
+    And 5 seconds pass
+    And the UPS cable is plugged back
+    And 4 seconds pass
+    Then upsmon notified COMMBAD 1 time
+    And upsmon notified COMMOK 1 time
+    And CMDSCRIPT never ran "commbad"
+    And the host did not shut down

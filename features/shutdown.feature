@@ -137,3 +137,32 @@ Feature: Shutdown on low battery
     When mains power fails
     And the lab runs until the host shuts down
     Then low battery came between 1 and 6 minutes after the outage
+
+  # Also run as real processes in real time (tests/faithful), real NUT
+  # 2.8.0's upsmon included: a battery nearly flat under a heavy load runs
+  # low in seconds.
+  @realtime
+  Scenario: A nearly flat battery runs low and the host shuts down (real-time timings)
+    Given the battery charge is 25% with a 90% load
+    And this upsmon.conf:
+      """
+      POLLFREQ 1
+      POLLFREQALERT 1
+      FINALDELAY 1
+      NOTIFYCMD notify
+      NOTIFYFLAG ONBATT SYSLOG+EXEC
+      NOTIFYFLAG LOWBATT SYSLOG+EXEC
+      NOTIFYFLAG SHUTDOWN SYSLOG+EXEC
+      """
+    When 2 seconds pass
+    And mains power fails
+    And the lab runs until the host shuts down
+    Then the notifications were, in order:
+      | ONBATT   |
+      | LOWBATT  |
+      | SHUTDOWN |
+    And upsmon notified LOWBATT 1 time
+    And the host shut down
+    And POWERDOWNFLAG was written
+    And SHUTDOWNCMD ran after low battery within 10 seconds
+    And the primary shut down at most 5 seconds after setting FSD

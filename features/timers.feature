@@ -80,6 +80,7 @@ Feature: upssched timers
     Then CMDSCRIPT never ran "onbattwarn"
     And CMDSCRIPT never ran "power-restored-after-warning"
 
+  @realtime
   Scenario: EXECUTE runs the command at once
     Given this upssched.conf:
       """
@@ -141,6 +142,7 @@ Feature: upssched timers
     And the timer "onbattwarn" was cancelled 2 times
     And CMDSCRIPT never ran "onbattwarn"
 
+  @realtime
   Scenario: A per-UPS AT line matches the full MONITOR system name only
     Given this upssched.conf:
       """
@@ -223,3 +225,44 @@ Feature: upssched timers
     When mains power fails
     And 2 minutes pass
     Then the upssched timer daemon exited between 14 and 17 seconds after its last timer fired
+
+  # Also run as real processes in real time (tests/faithful): 1 s polls,
+  # a 3 s timer.
+  @realtime
+  Scenario: CANCEL-TIMER with a command runs it when no timer is running (real-time timings)
+    Given this upsmon.conf line: "POLLFREQ 1"
+    And this upsmon.conf line: "POLLFREQALERT 1"
+    And this upssched.conf:
+      """
+      CMDSCRIPT upssched-cmd
+      PIPEFN /run/nut/upssched.pipe
+      LOCKFN /run/nut/upssched.lock
+      AT ONBATT * START-TIMER onbattwarn 3
+      AT ONLINE * CANCEL-TIMER onbattwarn power-restored-after-warning
+      """
+    When mains power fails
+    And 6 seconds pass
+    And mains power returns
+    And 3 seconds pass
+    Then CMDSCRIPT ran "onbattwarn" 1 time
+    And CMDSCRIPT ran "power-restored-after-warning" 1 time
+
+  @realtime
+  Scenario: CANCEL-TIMER with a command does not run it when it cancels a timer (real-time timings)
+    Given this upsmon.conf line: "POLLFREQ 1"
+    And this upsmon.conf line: "POLLFREQALERT 1"
+    And this upssched.conf:
+      """
+      CMDSCRIPT upssched-cmd
+      PIPEFN /run/nut/upssched.pipe
+      LOCKFN /run/nut/upssched.lock
+      AT ONBATT * START-TIMER onbattwarn 4
+      AT ONLINE * CANCEL-TIMER onbattwarn power-restored-after-warning
+      """
+    When mains power fails
+    And 2 seconds pass
+    And mains power returns
+    And 5 seconds pass
+    Then CMDSCRIPT never ran "onbattwarn"
+    And CMDSCRIPT never ran "power-restored-after-warning"
+    And the timer "onbattwarn" was cancelled 1 time

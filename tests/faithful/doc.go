@@ -9,18 +9,20 @@
 //   - interop_test.go (issue 7): dummy-ups plays a .seq power sequence
 //     behind real upsd; real upsmon + upssched and ours make the same
 //     calls; real upsmon against our upsd and against real upsd too.
-//   - testdata/realtime.feature (issue 8, Gherkin, tag @realtime, run by
-//     realtime_test.go with godog, one parallel subtest per scenario):
-//     runbooks played by our usbhid-ups on the simulated ECO 650
-//     (port=sim, driven through simcontrol), upsd, and our or real NUT's
-//     upsmon + upssched, and by the lab with the same files and commands.
+//   - features_test.go + backend_test.go (issue 8): the scenarios of
+//     features/ tagged @realtime — the same .feature files and steps that
+//     `go test ./features` runs on the lab — run on real processes in
+//     real time (procBackend, a features.Backend): our usbhid-ups on the
+//     simulated ECO 650 (port=sim, driven through simcontrol), our upsd,
+//     and our or real NUT 2.8.0's upsmon + upssched; one parallel subtest
+//     per scenario and variant.
 //   - harness_test.go: the rig (processes, recording scripts, waits);
 //     compare_test.go: exclusions by name of NUT 2.8.0 bugs upslab fixes,
-//     canonical order, time tolerance.
+//     canonical order, time tolerance (for the interop rigs).
 //
 // The test binary is also our programs: started under the name upsd,
 // upsmon, upssched or usbhid-ups (symlinks made by TestMain) it runs that
 // program. Tests that need real NUT start with nutref.Require; the
-// lab-versus-our-binaries scenarios need nothing but this repository.
-// The whole package takes about 45 s of wall time, most of it waiting.
+// @realtime scenarios on our binaries need nothing but this repository.
+// The whole package takes about 50 s of wall time (2 cores), most of it waiting.
 package faithful

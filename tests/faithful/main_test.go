@@ -56,7 +56,7 @@ func TestMain(m *testing.M) {
 	explicit := false
 	flag.Visit(func(f *flag.Flag) { explicit = explicit || f.Name == "test.parallel" })
 	if !explicit {
-		_ = flag.Set("test.parallel", "4")
+		_ = flag.Set("test.parallel", "12")
 	}
 	code := m.Run()
 	os.RemoveAll(dir)
