@@ -53,6 +53,9 @@ type Config struct {
 	NotifyFlags map[string]Flags
 	RunAsUser   string
 	DebugMin    int
+	// TLS holds CERTPATH, CERTVERIFY, FORCESSL and CERTHOST; the Daemon
+	// applies them, the Machine does not look at them.
+	TLS TLSSettings
 
 	// Directives later NUT added, accepted so that a current upsmon.conf
 	// works. OBLBDuration (2.8.3): OB+LB must last this long before it is
@@ -178,6 +181,10 @@ func FromConf(c *conf.UpsmonConf) *Config {
 		OBLBDuration: max(secs(c.OBLBDuration), 0), OffDuration: secs(c.OffDuration),
 		OverDuration: secs(c.OverDuration), ShutdownExit: secs(c.ShutdownExit),
 		PollFailLogThrottleMax: c.PollFailLogThrottleMax,
+	}
+	cfg.TLS = TLSSettings{CertPath: c.CertPath, CertVerify: c.CertVerify, ForceSSL: c.ForceSSL}
+	for _, h := range c.CertHosts {
+		cfg.TLS.CertHosts = append(cfg.TLS.CertHosts, CertHost{Host: h.Host, CertName: h.CertName, Verify: h.Verify, ForceSSL: h.ForceSSL})
 	}
 	for t, m := range c.NotifyMsg {
 		cfg.NotifyMsg[strings.ToUpper(string(t))] = m

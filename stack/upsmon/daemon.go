@@ -248,14 +248,22 @@ func (d *Daemon) connect(ctx context.Context, m Monitor) Input {
 			return c, nil
 		}
 	}
+	if err := d.preTLS(m); err != nil {
+		return Connected{UPS: m.System, Err: IOFailure("Connection impossible"), Impossible: true}
+	}
 	dctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	c, err := dial(dctx, m.Addr())
 	if err != nil {
 		return Connected{UPS: m.System, Err: dialFailure(err)}
 	}
-	d.conns[m.System] = c
 	d.deadline(c)
+	// As libupsclient for upsmon: STARTTLS first, then the login.
+	if f := d.startTLS(c, m); f != nil {
+		c.Close()
+		return Connected{UPS: m.System, Err: f}
+	}
+	d.conns[m.System] = c
 	res := Connected{UPS: m.System}
 	fail := func(step string, err error) Input {
 		res.AuthStep, res.AuthErr = step, failure(err)

@@ -23,7 +23,16 @@
 // notifying its own FSD and SHUTDOWN_HOSTSYNC (2.8.5), OFF/BYPASS and the
 // later notify types, OBLBDURATION, OFFDURATION, SHUTDOWNEXIT and
 // POLLFAIL_LOG_THROTTLE_MAX. Go cannot fork, so upsmon is one process (as
-// NUT's -p): no privileged parent, hence no NOPARENT.
+// NUT's -p): no privileged parent, hence no NOPARENT; -u and RUN_AS_USER
+// are checked (internal/privdrop) but the process stays root, which
+// SHUTDOWNCMD needs.
+//
+// TLS is the Daemon's business (tls.go): like 2.8.0's upsmon it sends
+// STARTTLS before logging in, goes on in clear text when upsd has no
+// certificate (ERR FEATURE-NOT-CONFIGURED) unless FORCESSL or CERTVERIFY
+// require TLS, and checks the certificate under CERTVERIFY 1 (or a CERTHOST
+// line) against CERTPATH, which here is a PEM file or a directory of PEM
+// files, not Debian's NSS database.
 //
 // The transcripts in testdata/*.txt show the machine at work, one command
 // and its actions at a time.

@@ -21,6 +21,10 @@ type Connected struct {
 	UPS string // Monitor.System
 	// Err is set when no connection could be made; nothing else happened.
 	Err *Failure
+	// Impossible says the client's own settings forbade the connection
+	// (CERTVERIFY without CERTPATH): NUT then logs "Connection impossible,
+	// dropping link" rather than "connect failed".
+	Impossible bool
 	// AuthStep names the login step that failed: "USERNAME", "PASSWORD",
 	// "LOGIN" or "PRIMARY" ("PRIMARY" covers the MASTER fallback too).
 	// Empty when the login went through. An ERR reply to USERNAME is not a

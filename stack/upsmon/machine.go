@@ -291,7 +291,11 @@ func (m *Machine) pollNext(o *out) {
 
 func (m *Machine) connected(o *out, u *ups, c Connected) {
 	if c.Err != nil {
-		o.log(LevelErr, "UPS [%s]: connect failed: %s", u.mon.System, c.Err)
+		if c.Impossible {
+			o.log(LevelErr, "UPS [%s]: Connection impossible, dropping link", u.mon.System)
+		} else {
+			o.log(LevelErr, "UPS [%s]: connect failed: %s", u.mon.System, c.Err)
+		}
 		m.gone(o, u)
 		m.pollNext(o)
 		return
