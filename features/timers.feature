@@ -80,6 +80,11 @@ Feature: upssched timers
     Then CMDSCRIPT never ran "onbattwarn"
     And CMDSCRIPT never ran "power-restored-after-warning"
 
+  # @realtime: also run as real processes in real time (tests/faithful).
+  # Such a scenario lets 2 s pass before the outage: a real upsmon makes
+  # its first poll some tens of milliseconds after it starts, when the
+  # driver may already publish a change made at 0 s; the lab's upsmon
+  # polls at exactly 0 s, before it.
   @realtime
   Scenario: EXECUTE runs the command at once
     Given this upssched.conf:
@@ -89,7 +94,8 @@ Feature: upssched timers
       LOCKFN /run/nut/upssched.lock
       AT ONBATT * EXECUTE on-battery-now
       """
-    When mains power fails
+    When 2 seconds pass
+    And mains power fails
     And 10 seconds pass
     Then CMDSCRIPT ran "on-battery-now" 1 time
     And CMDSCRIPT ran "on-battery-now" within 6 seconds of the outage
@@ -152,7 +158,8 @@ Feature: upssched timers
       AT ONBATT eaton@localhost EXECUTE full-name-matched
       AT ONBATT eaton EXECUTE short-name-matched
       """
-    When mains power fails
+    When 2 seconds pass
+    And mains power fails
     And 10 seconds pass
     Then CMDSCRIPT ran "full-name-matched" 1 time
     And CMDSCRIPT never ran "short-name-matched"
@@ -240,7 +247,8 @@ Feature: upssched timers
       AT ONBATT * START-TIMER onbattwarn 3
       AT ONLINE * CANCEL-TIMER onbattwarn power-restored-after-warning
       """
-    When mains power fails
+    When 2 seconds pass
+    And mains power fails
     And 6 seconds pass
     And mains power returns
     And 3 seconds pass
@@ -259,7 +267,8 @@ Feature: upssched timers
       AT ONBATT * START-TIMER onbattwarn 4
       AT ONLINE * CANCEL-TIMER onbattwarn power-restored-after-warning
       """
-    When mains power fails
+    When 2 seconds pass
+    And mains power fails
     And 2 seconds pass
     And mains power returns
     And 5 seconds pass

@@ -38,6 +38,9 @@ type procBackend struct {
 	impl Impl // upsmon and upssched
 	r    *Rig
 	ups  string
+	// unitSpec and execs are what the run did, for replayInLab.
+	unitSpec lab.UnitSpec
+	execs    []execAt
 	// exec says which notify types go to NOTIFYCMD.
 	exec map[string]bool
 	// cursor is the scenario's schedule: Pass waits until Started+cursor,
@@ -64,9 +67,9 @@ func (b *procBackend) Start(s features.Setup) error {
 	if u.Model != "" && u.Model != "ellipse-eco-650" {
 		return fmt.Errorf("process backend: port=sim simulates an ellipse-eco-650, not %s", u.Model)
 	}
-	b.ups = u.Name
+	b.ups, b.unitSpec = u.Name, u
 	files := map[string]string{
-		"ups.conf":    fmt.Sprintf("[%s]\n\tdriver = usbhid-ups\n\tport = sim\n\tsimcontrol = {SIMCTL}\n\tpollinterval = 1\n", u.Name),
+		"ups.conf":    fmt.Sprintf("[%s]\n\tdriver = usbhid-ups\n\tport = sim\n\tsimcontrol = {SIMCTL}\n", u.Name),
 		"upsd.conf":   "LISTEN 127.0.0.1 {PORT}\n",
 		"upsd.users":  "[upsmon]\n\tpassword = secret\n\tupsmon primary\n",
 		"upsmon.conf": b.mapUpsmonConf(s.Hosts[0].Files["upsmon.conf"]),
@@ -221,7 +224,8 @@ func (b *procBackend) Exec(ups, cmd string) error {
 	if err := b.unit(ups); err != nil {
 		return err
 	}
-	// "cable replug" is the lab script's word; simcontrol takes it too.
+	// simcontrol reads the lab's script language ("cable replug").
+	b.execs = append(b.execs, execAt{b.Now(), cmd})
 	return b.r.Sim(cmd)
 }
 
@@ -330,8 +334,16 @@ func (b *procBackend) Observes(kind lab.Kind, typ string) bool {
 	return false
 }
 
-// Close: the rig stops its processes at the test's cleanup.
-func (b *procBackend) Close() {}
+// Close replays the run in the lab and compares the calls (replayInLab);
+// the rig stops its processes at the test's cleanup.
+func (b *procBackend) Close() {
+	if b.r == nil || b.t.Failed() {
+		return
+	}
+	if err := b.replayInLab(b.Now()); err != nil {
+		b.t.Errorf("the lab replay of this run disagrees: %v", err)
+	}
+}
 
 // getVar asks upsd for one variable of the UPS.
 func (b *procBackend) getVar(name string) (string, error) {
