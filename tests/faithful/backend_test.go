@@ -56,6 +56,11 @@ func newProcBackend(t *testing.T, kit *nutref.Kit, impl Impl) *procBackend {
 	return &procBackend{t: t, kit: kit, impl: impl, exec: map[string]bool{}}
 }
 
+// Jitter: upsmon forks one process per notification, so the
+// notifications of one poll reach the recorder in either order
+// (daemons.md §8.3).
+func (b *procBackend) Jitter() time.Duration { return 500 * time.Millisecond }
+
 // Logf tells the test log which assertions went unchecked.
 func (b *procBackend) Logf(format string, args ...any) { b.t.Logf(format, args...) }
 
