@@ -6,7 +6,7 @@ GOPATH_BIN  := $(shell $(GO) env GOPATH)/bin
 STATICCHECK := $(GOPATH_BIN)/staticcheck
 PKGS        ?= ./...
 
-.PHONY: all demo test deps deps-system vet staticcheck cross gotest fuzz build clean help
+.PHONY: all demo test deps deps-system vet staticcheck cross gotest fuzz build bench clean help
 
 all: help
 
@@ -15,6 +15,7 @@ help:
 	@echo "make test         install what is missing, then vet, staticcheck, cross-builds, tests, brief fuzzing"
 	@echo "steps of make test: deps vet staticcheck cross gotest fuzz   (make -k test runs all despite failures)"
 	@echo "make build        build every binary into bin/"
+	@echo "make bench        benchmarks: our upsd vs NUT 2.8.0's (same run, ratios) and our hot paths; ~1 min, not part of make test"
 
 # demo runs `upslab demo`. Until that subcommand exists it builds every
 # binary and shows what upslab can do so far.
@@ -56,6 +57,10 @@ fuzz:
 build: deps-system
 	@mkdir -p bin
 	$(GO) build -o bin/ ./cmd/...
+
+# Not part of test: timings, not checks. BENCH_FULL=1 adds 1000 clients.
+bench:
+	scripts/bench
 
 clean:
 	rm -rf bin
