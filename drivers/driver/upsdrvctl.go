@@ -11,7 +11,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/upslab/upslab/drivers/sock"
@@ -266,7 +265,7 @@ func (c *ctl) launch(u *conf.UPS, path string, args []string) bool {
 	// backgrounded drivers log to syslog), since handing it our stdout
 	// would keep a caller that reads our output to EOF waiting for ever.
 	cmd := exec.Command(path, args...)
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+	detach(cmd)
 	if err := cmd.Start(); err != nil {
 		c.logf("Can't start %s: %v", path, err)
 		return false
@@ -329,7 +328,7 @@ func (c *ctl) stop(u *conf.UPS) {
 	}
 	pid, err := strconv.Atoi(strings.TrimSpace(string(b)))
 	if err == nil {
-		err = syscall.Kill(pid, syscall.SIGTERM)
+		err = terminate(pid)
 	}
 	if err != nil {
 		c.logf("Stopping %s failed: %v", pidfn, err)

@@ -109,12 +109,12 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		if err != nil {
 			return fatal("Failed to signal the currently running daemon (if any): %v", err)
 		}
-		if err := syscall.Kill(pid, sig); err != nil {
+		if err := signalPID(pid, sig); err != nil {
 			return fatal("kill: %v", err)
 		}
 		return 0
 	}
-	if pid, err := readPID(pidFile); err == nil && syscall.Kill(pid, 0) == nil {
+	if pid, err := readPID(pidFile); err == nil && signalPID(pid, 0) == nil {
 		return fatal("Fatal error: A previous upsd instance is already running!")
 	}
 	// As upsd 2.8.0: the user is resolved first, the switch comes once the
