@@ -120,14 +120,18 @@ Feature: Suppressing notify storms
       | IGNORE             | no     | no   | no   |
       | SYSLOG+IGNORE      | no     | no   | no   |
 
+  @realtime
   Scenario: NOTIFYMSG replaces the stock message with the UPS name in %s
     Given this upsmon.conf line: 'NOTIFYMSG ONBATT "Power lost on %s, stay calm"'
-    When mains power fails
+    When 2 seconds pass
+    And mains power fails
     And 10 seconds pass
     Then the ONBATT notification says "Power lost on eaton@localhost, stay calm"
 
+  @realtime
   Scenario: The stock message names the UPS
-    When mains power fails
+    When 2 seconds pass
+    And mains power fails
     And 10 seconds pass
     Then the ONBATT notification says "UPS eaton@localhost on battery"
 

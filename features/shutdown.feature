@@ -166,3 +166,28 @@ Feature: Shutdown on low battery
     And POWERDOWNFLAG was written
     And SHUTDOWNCMD ran after low battery within 10 seconds
     And the primary shut down at most 5 seconds after setting FSD
+
+  @realtime @cable
+  Scenario: A UPS lost while on battery is declared dead after DEADTIME (real-time timings)
+    Given this upsmon.conf:
+      """
+      POLLFREQ 1
+      POLLFREQALERT 1
+      DEADTIME 4
+      FINALDELAY 1
+      NOTIFYCMD notify
+      NOTIFYFLAG ONBATT SYSLOG+EXEC
+      NOTIFYFLAG COMMBAD SYSLOG+EXEC
+      NOTIFYFLAG SHUTDOWN SYSLOG+EXEC
+      """
+    When 2 seconds pass
+    And mains power fails
+    And 3 seconds pass
+    And the UPS cable is pulled
+    And the lab runs until the host shuts down
+    Then the notifications were, in order:
+      | ONBATT   |
+      | COMMBAD  |
+      | SHUTDOWN |
+    And the host shut down
+    And upsmon logged "Promoting dead UPS"
