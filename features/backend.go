@@ -37,7 +37,10 @@ type HostState struct {
 // default, NewLabBackend), or real processes in real time (tests/faithful).
 // Times are durations since Start. Events are in the lab's terms
 // (lab.Event): a backend records the kinds it can observe (Observes) and
-// steps that need another kind are skipped on it (see the step code).
+// steps that need another kind pass unchecked on it, noted in its log
+// when it implements Logger (see the step code). A backend whose
+// same-moment events may be recorded out of order says by how much
+// (Jitterer).
 type Backend interface {
 	// Start builds and starts the setup; called once, at the first When
 	// or Then step.
