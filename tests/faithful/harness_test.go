@@ -496,19 +496,6 @@ func pick(evs []Event, kind string) []Event {
 	return out
 }
 
-// upsdLog returns upsd's output so far.
-func (r *Rig) upsdLog() string {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	var sb strings.Builder
-	for _, p := range r.procs {
-		if strings.HasPrefix(p.name, "upsd ") {
-			sb.WriteString(p.output())
-		}
-	}
-	return sb.String()
-}
-
 // skipShort skips a real-time test under -short.
 func skipShort(t *testing.T) {
 	t.Helper()
