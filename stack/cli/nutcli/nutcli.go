@@ -3,6 +3,8 @@
 // its error texts, and the closing LOGOUT.
 package nutcli
 
+//lint:file-ignore ST1005 the error texts are NUT's own messages, printed as NUT prints them
+
 import (
 	"bufio"
 	"context"
@@ -96,7 +98,6 @@ func Connect(host string, port int, tryTLS bool) (*client.Client, error) {
 	if err != nil {
 		var dnsErr *net.DNSError
 		if errors.As(err, &dnsErr) {
-			//lint:ignore ST1005 NUT's own message, printed as NUT prints it
 			return nil, errors.New("No such host")
 		}
 		return nil, errors.New("Connection failure: " + ErrnoText(err))
@@ -158,13 +159,11 @@ func PromptUser(in *bufio.Reader, out io.Writer) (string, error) {
 	}
 	line, err := in.ReadString('\n')
 	if err != nil && line == "" {
-		//lint:ignore ST1005 NUT's own message, printed as NUT prints it
 		return "", errors.New("Error reading from stdin!")
 	}
 	line = strings.TrimSuffix(line, "\n")
 	if line == "" {
 		if uerr != nil {
-			//lint:ignore ST1005 NUT's own message, printed as NUT prints it
 			return "", errors.New("No username available - even tried getpwuid")
 		}
 		return u.Username, nil
@@ -265,4 +264,74 @@ type Clock interface {
 	Now() time.Time
 	Since(time.Time) time.Duration
 	Sleep(time.Duration)
+}
+
+// Login is what upsrw and upscmd share before their write: -u and -p (or
+// prompts for what they did not give), and -t's timeout.
+type Login struct {
+	User, Pass         string
+	HaveUser, HavePass bool
+	// Timeout is -t, in seconds (10 by default).
+	Timeout int
+}
+
+// Option takes -u, -p or -t and reports whether o was one of them; a bad
+// -t value is an error with NUT's message.
+func (l *Login) Option(o Opt) (bool, error) {
+	switch o.Name {
+	case 'u':
+		l.User, l.HaveUser = o.Arg, true
+	case 'p':
+		l.Pass, l.HavePass = o.Arg, true
+	case 't':
+		n, err := strconv.ParseUint(o.Arg, 10, 31)
+		if err != nil {
+			return true, errors.New("Could not convert the provided value for timeout ('-t' option) to unsigned int")
+		}
+		l.Timeout = int(n)
+	default:
+		return false, nil
+	}
+	return true, nil
+}
+
+// Prompt asks for the user (on out) and the password (on errOut) that -u
+// and -p did not give.
+func (l *Login) Prompt(in *bufio.Reader, out, errOut io.Writer) error {
+	if !l.HaveUser {
+		u, err := PromptUser(in, out)
+		if err != nil {
+			return err
+		}
+		l.User = u
+	}
+	if !l.HavePass {
+		l.Pass = PromptPassword(in, errOut)
+	}
+	return nil
+}
+
+// Send sends USERNAME and PASSWORD raw, unquoted, as upsrw and upscmd do;
+// the error carries their wording ("Set username failed: ...").
+func (l *Login) Send(c *client.Client) error {
+	if _, err := c.Do("USERNAME " + l.User); err != nil {
+		return fmt.Errorf("Set username failed: %s", ErrText(err))
+	}
+	if _, err := c.Do("PASSWORD " + l.Pass); err != nil {
+		return fmt.Errorf("Set password failed: %s", ErrText(err))
+	}
+	return nil
+}
+
+// Track sends SET TRACKING ON for -w; what names the tracking in the
+// error ("command status", "set variable status").
+func Track(c *client.Client, what string) error {
+	r, err := c.Do("SET TRACKING ON")
+	if err != nil {
+		return fmt.Errorf("Enabling %s tracking failed: %s", what, ErrText(err))
+	}
+	if !strings.HasPrefix(r, "OK") {
+		return fmt.Errorf("Enabling %s tracking failed. upsd answered: %s", what, r)
+	}
+	return nil
 }

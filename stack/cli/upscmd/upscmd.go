@@ -6,7 +6,6 @@ import (
 	"bufio"
 	"fmt"
 	"io"
-	"strconv"
 	"strings"
 
 	"github.com/upslab/upslab/internal/clock"
@@ -48,28 +47,23 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, format+"\n", a...)
 		return 1
 	}
-	var user, pass string
-	haveUser, havePass, list, wait := false, false, false, false
-	timeout := 10
+	login := nutcli.Login{Timeout: 10}
+	list, wait := false, false
 	opts, rest, bad := nutcli.Getopt(args, "lhu:p:t:wV")
 	if bad {
 		usage(stdout, prog)
 		return 0
 	}
 	for _, o := range opts {
+		if ok, err := login.Option(o); ok {
+			if err != nil {
+				return fatal("%s", err)
+			}
+			continue
+		}
 		switch o.Name {
 		case 'l':
 			list = true
-		case 'u':
-			user, haveUser = o.Arg, true
-		case 'p':
-			pass, havePass = o.Arg, true
-		case 't':
-			n, err := strconv.ParseUint(o.Arg, 10, 31)
-			if err != nil {
-				return fatal("Could not convert the provided value for timeout ('-t' option) to unsigned int")
-			}
-			timeout = int(n)
 		case 'w':
 			wait = true
 		case 'V':
@@ -117,30 +111,16 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return fatal("Error: old command names are not supported")
 	}
 	in := bufio.NewReader(stdin)
-	if !haveUser {
-		u, err := nutcli.PromptUser(in, stdout)
-		if err != nil {
-			return fatal("%s", err)
-		}
-		user = u
-	}
-	if !havePass {
-		pass = nutcli.PromptPassword(in, stderr)
+	if err := login.Prompt(in, stdout, stderr); err != nil {
+		return fatal("%s", err)
 	}
 	// Sent raw, unquoted, as upscmd does; the replies are read, not checked.
-	if _, err := c.Do("USERNAME " + user); err != nil {
-		return fatal("Set username failed: %s", nutcli.ErrText(err))
-	}
-	if _, err := c.Do("PASSWORD " + pass); err != nil {
-		return fatal("Set password failed: %s", nutcli.ErrText(err))
+	if err := login.Send(c); err != nil {
+		return fatal("%s", err)
 	}
 	if wait {
-		r, err := c.Do("SET TRACKING ON")
-		if err != nil {
-			return fatal("Enabling command status tracking failed: %s", nutcli.ErrText(err))
-		}
-		if !strings.HasPrefix(r, "OK") {
-			return fatal("Enabling command status tracking failed. upsd answered: %s", r)
+		if err := nutcli.Track(c, "command status"); err != nil {
+			return fatal("%s", err)
 		}
 	}
 	line := "INSTCMD " + ups + " " + rest[1]
@@ -151,7 +131,7 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if err != nil {
 		return fatal("Instant command failed: %s", nutcli.ErrText(err))
 	}
-	return finish(c, r, wait, timeout, stderr)
+	return finish(c, r, wait, login.Timeout, stderr)
 }
 
 // finish handles the reply to SET VAR / INSTCMD as upscmd and upsrw do:

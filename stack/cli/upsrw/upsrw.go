@@ -7,7 +7,6 @@ import (
 	"bufio"
 	"fmt"
 	"io"
-	"strconv"
 	"strings"
 
 	"github.com/upslab/upslab/internal/clock"
@@ -52,15 +51,21 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, format+"\n", a...)
 		return 1
 	}
-	var user, pass, setvar string
-	haveUser, havePass, haveSet, wait := false, false, false, false
-	timeout := 10
+	login := nutcli.Login{Timeout: 10}
+	var setvar string
+	haveSet, wait := false, false
 	opts, rest, bad := nutcli.Getopt(args, "hls:p:t:u:wV")
 	if bad {
 		usage(stdout, prog)
 		return 0
 	}
 	for _, o := range opts {
+		if ok, err := login.Option(o); ok {
+			if err != nil {
+				return fatal("%s", err)
+			}
+			continue
+		}
 		switch o.Name {
 		case 's':
 			setvar, haveSet = o.Arg, true
@@ -69,16 +74,6 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 				fmt.Fprintf(stderr, "Listing mode requested, overriding setvar specified earlier!\n")
 				haveSet = false
 			}
-		case 'p':
-			pass, havePass = o.Arg, true
-		case 'u':
-			user, haveUser = o.Arg, true
-		case 't':
-			n, err := strconv.ParseUint(o.Arg, 10, 31)
-			if err != nil {
-				return fatal("Could not convert the provided value for timeout ('-t' option) to unsigned int")
-			}
-			timeout = int(n)
 		case 'w':
 			wait = true
 		case 'V':
@@ -106,15 +101,8 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return printRWList(c, ups, stdout, stderr)
 	}
 	in := bufio.NewReader(stdin)
-	if !haveUser {
-		u, err := nutcli.PromptUser(in, stdout)
-		if err != nil {
-			return fatal("%s", err)
-		}
-		user = u
-	}
-	if !havePass {
-		pass = nutcli.PromptPassword(in, stderr)
+	if err := login.Prompt(in, stdout, stderr); err != nil {
+		return fatal("%s", err)
 	}
 	varname, newval, hasVal := strings.Cut(setvar, "=")
 	if !hasVal {
@@ -122,29 +110,22 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		line, _ := in.ReadString('\n')
 		newval = strings.TrimSuffix(line, "\n")
 	}
-	if _, err := c.Do("USERNAME " + user); err != nil {
-		return fatal("Set username failed: %s", nutcli.ErrText(err))
-	}
-	if _, err := c.Do("PASSWORD " + pass); err != nil {
-		return fatal("Set password failed: %s", nutcli.ErrText(err))
+	if err := login.Send(c); err != nil {
+		return fatal("%s", err)
 	}
 	if !strings.Contains(varname, ".") {
 		return fatal("Error: old variable names are not supported")
 	}
 	if wait {
-		r, err := c.Do("SET TRACKING ON")
-		if err != nil {
-			return fatal("Enabling set variable status tracking failed: %s", nutcli.ErrText(err))
-		}
-		if !strings.HasPrefix(r, "OK") {
-			return fatal("Enabling set variable status tracking failed. upsd answered: %s", r)
+		if err := nutcli.Track(c, "set variable status"); err != nil {
+			return fatal("%s", err)
 		}
 	}
 	r, err := c.Do("SET VAR " + ups + " " + varname + " " + parseconf.Quote(newval))
 	if err != nil {
 		return fatal("Set variable failed: %s", nutcli.ErrText(err))
 	}
-	return nutcli.Finish(c, r, wait, timeout, Clock, stderr)
+	return nutcli.Finish(c, r, wait, login.Timeout, Clock, stderr)
 }
 
 func printRWList(c *client.Client, ups string, stdout, stderr io.Writer) int {
