@@ -2,76 +2,17 @@ package upsmon_test
 
 import (
 	"bytes"
-	"crypto/tls"
-	"fmt"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/upslab/upslab/internal/nutref"
-	"github.com/upslab/upslab/stack/dstate"
 	"github.com/upslab/upslab/stack/upsd"
+	"github.com/upslab/upslab/stack/upsmon"
 )
-
-// tlsUpsd is our upsd on a loopback port, with CERTFILE's certificate
-// when cert is set; lines gets its log lines.
-type tlsUpsd struct {
-	addr  string
-	mu    sync.Mutex
-	logs  []string
-	lines chan string
-}
-
-func (u *tlsUpsd) log() string {
-	u.mu.Lock()
-	defer u.mu.Unlock()
-	return strings.Join(u.logs, "\n")
-}
-
-func startTLSUpsd(t *testing.T, cert []byte) *tlsUpsd {
-	t.Helper()
-	u := &tlsUpsd{lines: make(chan string, 100)}
-	s := upsd.New(nil)
-	s.Logf = func(f string, a ...any) {
-		l := fmt.Sprintf(f, a...)
-		u.mu.Lock()
-		u.logs = append(u.logs, l)
-		u.mu.Unlock()
-		select {
-		case u.lines <- l:
-		default:
-		}
-	}
-	if cert != nil {
-		kp, err := tls.X509KeyPair(cert, cert)
-		if err != nil {
-			t.Fatal(err)
-		}
-		s.TLSConfig = &tls.Config{Certificates: []tls.Certificate{kp}}
-	}
-	us, _, err := upsd.ParseUsers(strings.NewReader("[mon]\n\tpassword = pw\n\tupsmon primary\n"), "upsd.users")
-	if err != nil {
-		t.Fatal(err)
-	}
-	s.SetUsers(us)
-	tab := &dstate.Table{}
-	tab.Set("ups.status", "OL")
-	s.AttachTable("eco", "", tab, nil)
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	u.addr = l.Addr().String()
-	s.Start()
-	go s.Serve(l)
-	t.Cleanup(func() { s.Close() })
-	return u
-}
 
 // TestInteropSTARTTLS: real upsmon (Debian's NUT 2.8.0, NSS) and ours,
 // each against our upsd with and without CERTFILE and no TLS settings in
@@ -100,9 +41,9 @@ func TestInteropSTARTTLS(t *testing.T) {
 			if tc.cert {
 				pem = cert
 			}
-			u := startTLSUpsd(t, pem)
+			u := upsmon.StartTLSUpsd(t, pem)
 			inst := k.NewInstance(t)
-			inst.WriteFile("upsmon.conf", "MONITOR eco@"+u.addr+" 1 mon pw primary\nSHUTDOWNCMD \"true\"\n")
+			inst.WriteFile("upsmon.conf", "MONITOR eco@"+u.Addr+" 1 mon pw primary\nSHUTDOWNCMD \"true\"\n")
 			args := []string{"-F", "-D"}
 			if os.Geteuid() == 0 {
 				args = append(args, "-u", "root")
@@ -119,14 +60,14 @@ func TestInteropSTARTTLS(t *testing.T) {
 				_ = c.Process.Kill()
 				_ = c.Wait()
 				if t.Failed() {
-					t.Logf("upsmon log:\n%s\nupsd log:\n%s", log.String(), u.log())
+					t.Logf("upsmon log:\n%s\nupsd log:\n%s", log.String(), u.Log())
 				}
 			})
 			timeout := time.NewTimer(10 * time.Second)
 			defer timeout.Stop()
 			for {
 				select {
-				case l := <-u.lines:
+				case l := <-u.Lines:
 					if !strings.Contains(l, "logged into") {
 						continue
 					}

@@ -19,31 +19,34 @@ import (
 	"github.com/upslab/upslab/stack/upsd"
 )
 
-// tlsUpsd is our upsd on a loopback port, with CERTFILE's certificate
-// when cert is set; it records its log.
-type tlsUpsd struct {
-	addr  string
+// TLSUpsd is our upsd on a loopback port, with CERTFILE's certificate
+// when cert is set; it records its log. It is exported (in a test file)
+// for the interop test in package upsmon_test too.
+type TLSUpsd struct {
+	Addr  string
 	mu    sync.Mutex
 	logs  []string
-	lines chan string // every log line, dropped when nobody reads
+	Lines chan string // every log line, dropped when nobody reads
 }
 
-func (u *tlsUpsd) log() string {
+// Log returns upsd's log so far.
+func (u *TLSUpsd) Log() string {
 	u.mu.Lock()
 	defer u.mu.Unlock()
 	return strings.Join(u.logs, "\n")
 }
 
-func startTLSUpsd(t *testing.T, cert []byte) *tlsUpsd {
+// StartTLSUpsd starts a TLSUpsd for the test.
+func StartTLSUpsd(t *testing.T, cert []byte) *TLSUpsd {
 	t.Helper()
-	u := &tlsUpsd{lines: make(chan string, 100)}
+	u := &TLSUpsd{Lines: make(chan string, 100)}
 	s := upsd.New(nil)
 	s.Logf = func(f string, a ...any) {
 		u.mu.Lock()
 		u.logs = append(u.logs, fmt.Sprintf(f, a...))
 		u.mu.Unlock()
 		select {
-		case u.lines <- fmt.Sprintf(f, a...):
+		case u.Lines <- fmt.Sprintf(f, a...):
 		default:
 		}
 	}
@@ -66,7 +69,7 @@ func startTLSUpsd(t *testing.T, cert []byte) *tlsUpsd {
 	if err != nil {
 		t.Fatal(err)
 	}
-	u.addr = l.Addr().String()
+	u.Addr = l.Addr().String()
 	s.Start()
 	go s.Serve(l)
 	t.Cleanup(func() { s.Close() })
@@ -146,8 +149,8 @@ func TestConnectTLS(t *testing.T) {
 			if tc.cert {
 				pem = cert
 			}
-			u := startTLSUpsd(t, pem)
-			cfg, warns, err := Parse("upsmon.conf", []byte("MONITOR eco@"+u.addr+" 1 mon pw primary\n"+tc.conf+"\n"))
+			u := StartTLSUpsd(t, pem)
+			cfg, warns, err := Parse("upsmon.conf", []byte("MONITOR eco@"+u.Addr+" 1 mon pw primary\n"+tc.conf+"\n"))
 			if err != nil || len(warns) != 0 {
 				t.Fatalf("config: %v %q", err, warns)
 			}
@@ -165,11 +168,11 @@ func TestConnectTLS(t *testing.T) {
 			if res.Impossible != tc.impossible {
 				t.Errorf("Impossible = %v", res.Impossible)
 			}
-			if tc.login != "" && !slices.Contains(strings.Split(u.log(), "\n"), tc.login) {
-				t.Errorf("upsd log lacks %q:\n%s", tc.login, u.log())
+			if tc.login != "" && !slices.Contains(strings.Split(u.Log(), "\n"), tc.login) {
+				t.Errorf("upsd log lacks %q:\n%s", tc.login, u.Log())
 			}
-			if tc.login == "" && strings.Contains(u.log(), "logged into") {
-				t.Errorf("logged in although the connection should have been dropped:\n%s", u.log())
+			if tc.login == "" && strings.Contains(u.Log(), "logged into") {
+				t.Errorf("logged in although the connection should have been dropped:\n%s", u.Log())
 			}
 			for _, w := range tc.logs {
 				if !slices.ContainsFunc(logs, func(s string) bool { return strings.HasPrefix(s, w) }) {
