@@ -335,3 +335,18 @@ func Track(c *client.Client, what string) error {
 	}
 	return nil
 }
+
+// Dial reads upsname[@hostname[:port]] and connects in clear text, as
+// upsrw and upscmd do; the error is the text they print (libupsclient's
+// upscli_splitaddr line first, when there is one).
+func Dial(name string) (ups string, c *client.Client, err error) {
+	ups, host, port, err := SplitName(name)
+	if err != nil {
+		return "", nil, errors.New(Notice(err) + "Error: invalid UPS definition.  Required format: upsname[@hostname[:port]]")
+	}
+	c, err = Connect(host, port, false)
+	if err != nil {
+		return "", nil, fmt.Errorf("Error: %s", err)
+	}
+	return ups, c, nil
+}

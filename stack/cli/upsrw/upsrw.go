@@ -88,13 +88,9 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		usage(stdout, prog)
 		return 0
 	}
-	ups, host, port, err := nutcli.SplitName(rest[0])
+	ups, c, err := nutcli.Dial(rest[0])
 	if err != nil {
-		return fatal(nutcli.Notice(err) + "Error: invalid UPS definition.  Required format: upsname[@hostname[:port]]")
-	}
-	c, err := nutcli.Connect(host, port, false)
-	if err != nil {
-		return fatal("Error: %s", err)
+		return fatal("%s", err)
 	}
 	defer nutcli.Logout(c)
 	if !haveSet {
